@@ -1,0 +1,181 @@
+"""The ``harvest`` command: argv -> Settings -> pipeline. No logic of its own.
+
+Every failure the user can cause ends in one line on stderr and a non-zero exit,
+never a traceback (``HARVEST_DEBUG=1`` shows one for an internal error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from harvest._version import __version__
+from harvest.errors import ConfigError, HarvestError, ParseError
+from harvest.fetch import url_for
+from harvest.models import record_schema
+from harvest.parse import parse_page
+from harvest.pipeline import crawl as run_crawl
+from harvest.settings import DEFAULT_SEEDS, Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="harvest",
+    help="Harvest research publishers' web pages (rand.org) into validated JSONL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _error(message: str) -> None:
+    typer.echo(f"harvest: error: {message}", err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"harvest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Harvest research publishers' web pages (rand.org) into validated JSONL."""
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Saved HTML pages to parse.",
+                                                show_default=False)],
+    url: Annotated[str | None, typer.Option(
+        help="The page's address, when the file's path does not give it "
+             "(a recorded site path like fixtures/site/www.rand.org/pubs/x.html does).")] = None,
+) -> None:
+    """Parse saved pages and print their records as JSONL on stdout."""
+    if url is not None and len(files) > 1:
+        raise ConfigError("--url names one page: give a single FILE with it")
+    failed = 0
+    for file in files:
+        try:
+            record = _parse_file(file, url)
+        except HarvestError as exc:
+            _error(f"{file}: {exc}")
+            failed += 1
+            continue
+        sys.stdout.write(record + "\n")
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _parse_file(file: Path, url: str | None) -> str:
+    if not file.exists():
+        raise ConfigError("no such file")
+    if not file.is_file():
+        raise ConfigError("not a file")
+    address = url or url_for(file.resolve())
+    if address is None:
+        raise ConfigError("cannot tell the page's address from its path: pass --url URL")
+    try:
+        body = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
+    parsed = parse_page(address, body)
+    return parsed.record.model_dump_json()
+
+
+@app.command()
+def crawl(
+    seeds: Annotated[list[str] | None, typer.Argument(
+        help="URLs to start from [default: the MG115 product page and the "
+             "security-cooperation topic page].", show_default=False)] = None,
+    replay: Annotated[Path | None, typer.Option(
+        help="Serve pages from this recorded site folder instead of the network.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the run's output.")] = Path("output"),
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
+    max_pages: Annotated[int | None, typer.Option(help="Fetch at most this many pages.")] = None,
+    max_depth: Annotated[int | None, typer.Option(
+        help="Follow links at most this many steps from a seed.")] = None,
+    max_error_rate: Annotated[float, typer.Option(
+        help="Exit 1 when more than this share of pages failed.")] = 0.05,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")
+                     ] = False,
+) -> None:
+    """Crawl from seed pages, following listings to publications, and write JSONL."""
+    settings = Settings(
+        seeds=tuple(seeds or DEFAULT_SEEDS), out_dir=out, replay_dir=replay,
+        concurrency=concurrency, max_pages=max_pages, max_depth=max_depth,
+        max_error_rate=max_error_rate,
+    )
+    if replay is not None and not replay.is_dir():
+        raise ConfigError(f"replay folder not found: {replay}")
+    result = asyncio.run(run_crawl(settings))
+    counts = result.manifest["counts"]
+    if not quiet:
+        records = counts["records"]
+        typer.echo(
+            f"harvest: {counts['pages']} pages, {records['publication']} publications, "
+            f"{records['topic']} topics, {records['error']} errors -> {result.run_dir}",
+            err=True,
+        )
+    if result.error_rate > settings.max_error_rate:
+        _error(f"{result.error_rate:.0%} of pages failed (see {result.run_dir / 'errors.jsonl'})")
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")
+                   ] = None,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the records harvest writes."""
+    text = json.dumps(record_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``harvest`` console script; returns the exit code."""
+    logging.basicConfig(level=logging.ERROR, format="harvest: %(levelname)s: %(message)s")
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (ConfigError, ParseError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
+    except HarvestError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    except (KeyboardInterrupt, typer.Abort):
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the last line of defence: no traceback for users
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return EXIT_USAGE
+        if os.environ.get("HARVEST_DEBUG"):
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (set HARVEST_DEBUG=1 for details)")
+        return 70
+    return code if isinstance(code, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""harvest's error tree.
+
+Third-party exceptions are converted once, where they cross into harvest, and
+chained (``raise ... from exc``) so the original stays visible in debug logs::
+
+    HarvestError
+    ├── ConfigError        bad settings, arguments or paths given by the user
+    ├── FetchError         a page could not be retrieved
+    │   └── ReplayMiss     the recorded site has no file for the URL
+    ├── ParseError         a page could not be turned into a valid record
+    └── WriteError         output could not be written
+
+Every error carries a one-line, human-readable message: the CLI prints it as is.
+"""
+
+from __future__ import annotations
+
+
+class HarvestError(Exception):
+    """Base of every error harvest raises on purpose."""
+
+
+class ConfigError(HarvestError):
+    """Settings, arguments or paths given by the user are unusable."""
+
+
+class FetchError(HarvestError):
+    """A page could not be retrieved.
+
+    ``status`` is the HTTP status when a response arrived, else ``None``.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class ReplayMiss(FetchError):
+    """The recorded site has no page for this URL."""
+
+
+class ParseError(HarvestError):
+    """A page could not be parsed into a valid record."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class WriteError(HarvestError):
+    """Output could not be written."""

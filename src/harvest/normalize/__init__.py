@@ -1,0 +1,42 @@
+"""Pure normalizers: page text in, clean values out; they never raise.
+
+Modules, one concern each:
+
+* ``text``: ``clean_text``, ``clean_paragraphs`` (entities, NFC, whitespace).
+* ``dates``: ``parse_date`` (partial ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY).
+* ``sizes``: ``parse_size`` (file sizes to bytes; 1 KB = 1024 bytes).
+* ``money``: ``parse_price``, ``ParsedPrice`` (decimal-string amount + ISO 4217).
+* ``names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
+* ``captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
+* ``urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
+
+Every function takes ``str | None`` and returns a value or ``None`` on junk.
+"""
+
+from __future__ import annotations
+
+from harvest.normalize.captions import clean_credit, split_caption
+from harvest.normalize.dates import parse_date
+from harvest.normalize.money import ParsedPrice, parse_price
+from harvest.normalize.names import AuthorList, parse_author_list, person_name
+from harvest.normalize.sizes import parse_size
+from harvest.normalize.text import clean_paragraphs, clean_text
+from harvest.normalize.urls import absolute_url, canonical_url, host_of, is_http_url
+
+__all__ = [
+    "AuthorList",
+    "ParsedPrice",
+    "absolute_url",
+    "canonical_url",
+    "clean_credit",
+    "clean_paragraphs",
+    "clean_text",
+    "host_of",
+    "is_http_url",
+    "parse_author_list",
+    "parse_date",
+    "parse_price",
+    "parse_size",
+    "person_name",
+    "split_caption",
+]

@@ -1,0 +1,156 @@
+"""Parse author lines ("By A, B, and C", "Edited by A and B") and single names.
+
+``parse_author_list`` splits a byline into names in page order and tells authors
+from editors. ``person_name`` cleans one name and turns the inverted form used
+in citation meta tags ("Levin, Norman D.") around.
+
+Name suffixes (Jr., Sr., II, III, IV, Ph.D., M.D., ...) stay with their name.
+A list of inverted names ("Smith, John, Doe, Jane") cannot be told from a list
+of two-part names and is split at every comma.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harvest.normalize.text import clean_text
+
+_SUFFIX = re.compile(
+    r"(?:jr|sr|ii|iii|iv|esq|ph\.?\s?d|m\.?\s?d|j\.?\s?d|m\.?\s?p\.?\s?h|m\.?\s?b\.?\s?a)\.?",
+    re.IGNORECASE,
+)
+_EDITOR_TOKEN = re.compile(r"\(?\s*(?:eds?\.?|editors?)\s*\)?", re.IGNORECASE)
+_EDITOR_PAREN = re.compile(r"\s*\(\s*(?:eds?\.?|editors?)\s*\)", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^\s*(?:(?P<ed>edited\s+by|editors?\s*:|eds?\.\s*:)|(?:written\s+)?by\b\s*:?"
+    r"|authors?\s*:|contributors?\s*:)\s*",
+    re.IGNORECASE,
+)
+_ET_AL = re.compile(r"(?:,\s*|\s+)et\.?\s+al\.?\s*$", re.IGNORECASE)
+_SEPARATORS = re.compile(
+    r"\s*;\s*|\s*&\s*|,?\s+and\s+|,?\s+with\s+(?:contributions?\s+(?:from|by)\s+)?",
+    re.IGNORECASE,
+)
+_CONNECTOR = re.compile(r"(?:and|with|by|et\.?\s*al\.?)", re.IGNORECASE)
+_TRAILING_JUNK = ",;:!?*†‡§/\\|-–—\"'“”‘’«» "
+_KEEP_DOT = re.compile(r"(?:^|[\s.])(?:\w|\w\.\w+)\.$")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorList:
+    """Names in page order and the role they are credited with."""
+
+    names: list[str]
+    role: str  # "author" or "editor"
+
+
+def _strip_edges(text: str) -> str:
+    """Remove punctuation around a name, keeping initials' and suffixes' dots."""
+    start = 0
+    while start < len(text) and not text[start].isalnum():
+        start += 1
+    text = text[start:]
+    while text and _junk_end(text):
+        text = text[:-1]
+    return text
+
+
+def _junk_end(text: str) -> bool:
+    last = text[-1]
+    if last == ".":
+        return not (_KEEP_DOT.search(text) or _ends_with_suffix(text))
+    if last == ")":
+        return text.count(")") > text.count("(")
+    return last in _TRAILING_JUNK or last == "("
+
+
+def _ends_with_suffix(text: str) -> bool:
+    words = re.split(r"[\s,]+", text)
+    return bool(words) and _SUFFIX.fullmatch(words[-1]) is not None
+
+
+def _invert(parts: list[str]) -> str:
+    """Join comma-separated parts of one name, turning "Last, First" around."""
+    main = [p for p in parts if not _SUFFIX.fullmatch(p)]
+    suffixes = [p for p in parts if _SUFFIX.fullmatch(p)]
+    if len(main) != 2 or parts[0] != main[0]:
+        return ", ".join(parts)
+    family, given = main
+    words = given.split(" ")
+    if len(words) > 1 and _SUFFIX.fullmatch(words[-1]):
+        given, suffixes = " ".join(words[:-1]), [words[-1], *suffixes]
+    return ", ".join([f"{given} {family}", *suffixes])
+
+
+def person_name(text: str | None) -> str | None:
+    """Return one person's name cleaned, in natural order.
+
+    >>> person_name("Levin, Norman D.")
+    'Norman D. Levin'
+    >>> person_name("Smith, John, Jr.")
+    'John Smith, Jr.'
+    >>> person_name("  John   Smith, Jr. ")
+    'John Smith, Jr.'
+    >>> person_name("--") is None
+    True
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    parts = [_strip_edges(p.strip()) for p in cleaned.split(",")]
+    name = _strip_edges(_invert([p for p in parts if p]))
+    return name if any(c.isalpha() for c in name) else None
+
+
+def _strip_role(text: str) -> tuple[str, bool]:
+    """Remove byline labels and editor markers; say whether editors were marked."""
+    editor = False
+    while m := _LEAD.match(text):
+        if not m.group(0):
+            break
+        editor = editor or bool(m["ed"])
+        text = text[m.end() :]
+    text, count = _EDITOR_PAREN.subn("", text)
+    return _ET_AL.sub("", text), editor or count > 0
+
+
+def _merge_suffixes(segments: list[str]) -> tuple[list[str], bool]:
+    """Attach suffix segments to the preceding name; drop "ed."/"eds." markers."""
+    names: list[str] = []
+    editor = False
+    for raw in segments:
+        segment = raw.strip()
+        if _EDITOR_TOKEN.fullmatch(segment):
+            editor = True
+        elif names and _SUFFIX.fullmatch(segment):
+            names[-1] = f"{names[-1]}, {segment}"
+        elif segment and not _CONNECTOR.fullmatch(segment):
+            names.append(segment)
+    return names, editor
+
+
+def parse_author_list(text: str | None) -> AuthorList | None:
+    """Split an author line into names in page order, with the credited role.
+
+    >>> parse_author_list("By John Smith, Jr., Ann Lee, and Bo Chen")
+    AuthorList(names=['John Smith, Jr.', 'Ann Lee', 'Bo Chen'], role='author')
+    >>> parse_author_list("Edited by Jürgen Müller & Zoë Ćosić")
+    AuthorList(names=['Jürgen Müller', 'Zoë Ćosić'], role='editor')
+    >>> parse_author_list("Ann Lee and Bo Chen, eds.").role
+    'editor'
+    >>> parse_author_list("by") is None
+    True
+    """
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    body, editor = _strip_role(cleaned)
+    names: list[str] = []
+    for part in _SEPARATORS.split(body):
+        merged, marked = _merge_suffixes(part.split(","))
+        editor = editor or marked
+        names.extend(n for n in map(person_name, merged) if n)
+    if not names:
+        return None
+    return AuthorList(names=names, role="editor" if editor else "author")

@@ -1,0 +1,128 @@
+"""Resolve and canonicalize http(s) URLs found in pages.
+
+``canonical_url`` gives one spelling per page: lowercase scheme and host, no
+default port, no fragment, ``/`` for an empty path, tracking parameters
+(``utm_*``, ``fbclid``, ``gclid``) removed and the rest of the query kept in
+order. On rand.org hosts the internal CMS prefix ``/content/rand/`` is mapped
+to the public path (``/content/rand/pubs.html`` -> ``/pubs.html``); the public
+DAM path ``/content/dam/rand/`` is left alone. Percent-encoding is kept as is;
+only literal whitespace in the path or query is percent-encoded.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
+
+_SCHEMES = frozenset({"http", "https"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING = re.compile(r"(?:utm_.*|fbclid|gclid)", re.IGNORECASE)
+_CMS_PREFIX = "/content/rand/"
+_CMS_HOME = "/content/rand.html"
+_INVISIBLE = re.compile(r"[\t\n\r]")
+_SPACE = re.compile(r"\s")
+
+
+def _split(url: str | None) -> SplitResult | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts
+
+
+def is_http_url(url: str | None) -> bool:
+    """Say whether *url* is an absolute http(s) URL with a host.
+
+    >>> is_http_url("https://www.rand.org/pubs.html")
+    True
+    >>> is_http_url("mailto:a@rand.org"), is_http_url("/pubs.html")
+    (False, False)
+    """
+    parts = _split(url)
+    return bool(parts and parts.scheme.lower() in _SCHEMES and parts.hostname)
+
+
+def host_of(url: str | None) -> str | None:
+    """Return the lowercase host of *url*, without port, or None.
+
+    >>> host_of("https://WWW.Rand.org:443/pubs.html")
+    'www.rand.org'
+    """
+    parts = _split(url)
+    return parts.hostname if parts and parts.hostname else None
+
+
+def _rand_path(host: str, path: str) -> str:
+    if host != "rand.org" and not host.endswith(".rand.org"):
+        return path
+    while path.startswith(_CMS_PREFIX):
+        path = "/" + path[len(_CMS_PREFIX) :]
+    return "/" if path == _CMS_HOME else path
+
+
+def _encode_spaces(text: str) -> str:
+    return _SPACE.sub(lambda m: quote(m.group()), text)
+
+
+def _query(query: str) -> str:
+    pairs = [p for p in query.split("&") if p]
+    return "&".join(p for p in pairs if not _TRACKING.fullmatch(p.partition("=")[0]))
+
+
+def _netloc(parts: SplitResult, scheme: str, host: str) -> str:
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{parts.port}"
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    return f"{userinfo}@{netloc}" if at else netloc
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Return the canonical form of an absolute http(s) URL, or None.
+
+    >>> canonical_url("HTTPS://WWW.RAND.ORG:443/content/rand/pubs.html?start=12#list")
+    'https://www.rand.org/pubs.html?start=12'
+    >>> canonical_url("http://example.org?utm_source=x&q=1")
+    'http://example.org/?q=1'
+    >>> canonical_url("ftp://example.org/") is None
+    True
+    """
+    parts = _split(url)
+    if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    path = _encode_spaces(_rand_path(host, parts.path or "/"))
+    query = _encode_spaces(_query(parts.query))
+    try:
+        return urlunsplit((scheme, _netloc(parts, scheme, host), path, query, ""))
+    except ValueError:
+        return None
+
+
+def absolute_url(href: str | None, base: str) -> str | None:
+    """Resolve *href* against *base* and return its canonical form, or None.
+
+    Empty and fragment-only hrefs and non-http(s) schemes give None.
+
+    >>> absolute_url("/pubs/research_reports/RR1234.html?a=1&amp;b=2", "https://www.rand.org/")
+    'https://www.rand.org/pubs/research_reports/RR1234.html?a=1&b=2'
+    >>> absolute_url("javascript:void(0)", "https://www.rand.org/") is None
+    True
+    """
+    if not isinstance(href, str) or not isinstance(base, str):
+        return None
+    href = _INVISIBLE.sub("", html.unescape(href.strip()))
+    if not href or href.startswith("#"):
+        return None
+    parts = _split(href)
+    if parts is None or (parts.scheme and parts.scheme.lower() not in _SCHEMES):
+        return None
+    try:
+        return canonical_url(urljoin(base, href))
+    except ValueError:
+        return None

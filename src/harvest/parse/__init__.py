@@ -1,0 +1,107 @@
+"""Parsing: bytes of a page at a URL -> one validated record and the links to follow.
+
+Parsers never do I/O. ``parse_page`` is the one entry point; it raises
+``ParseError`` with a one-line reason and never returns a half-filled record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+
+from harvest.errors import ParseError
+from harvest.models import Publication, Topic
+from harvest.normalize import canonical_url
+from harvest.parse.base import Provenance
+from harvest.parse.classify import PageKind, classify, is_supported_host
+from harvest.parse.commentary import CommentaryPage
+from harvest.parse.html import load_html
+from harvest.parse.listing import ListingPage
+from harvest.parse.product import ProductPage
+
+__all__ = ["PageKind", "Parsed", "Provenance", "classify", "is_supported_host", "parse_page"]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A page's record, the URLs it leads to, and where each field came from."""
+
+    kind: PageKind
+    record: Publication | Topic
+    links: tuple[str, ...] = ()
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+
+
+def parse_page(
+    url: str,
+    body: bytes,
+    *,
+    fetched_at: datetime | None = None,
+    content_type: str | None = None,
+) -> Parsed:
+    """Parse one page into its record; ParseError says why when it cannot."""
+    canonical = canonical_url(url)
+    if canonical is None:
+        raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
+    tree = load_html(body, content_type)
+    kind = classify(canonical, tree)
+    common = {
+        "url": canonical,
+        "fetched_at": fetched_at or datetime.now(UTC),
+        "content_sha256": hashlib.sha256(body).hexdigest(),
+    }
+    try:
+        if kind == "listing":
+            return _listing(ListingPage(tree, canonical), common)
+        page = CommentaryPage(tree, canonical) if kind == "commentary" else ProductPage(tree, canonical)
+        return _publication(kind, page, common)
+    except ValidationError as exc:
+        raise ParseError(f"invalid {kind} record: {_first_error(exc)}", url=canonical) from exc
+
+
+def _publication(kind: PageKind, page: ProductPage | CommentaryPage, common: dict[str, object]
+                 ) -> Parsed:
+    title = page.title()
+    if not title:
+        raise ParseError(f"{kind} page without a title", url=page.url)
+    fields: dict[str, object] = {
+        "content_type": page.content_type(), "title": title, "subtitle": page.subtitle(),
+        "published": page.published(), "published_raw": page.published_raw(),
+        "authors": page.authors(), "summary": page.summary(), "topics": page.topics(),
+    }
+    if isinstance(page, ProductPage):
+        fields |= {
+            "key_findings": page.key_findings(), "recommendations": page.recommendations(),
+            "downloads": page.downloads(), "print_offers": page.print_offers(),
+            "doi": page.doi(), "document_number": page.document_number(), "isbn": page.isbn(),
+            "series": page.series(), "sponsor": page.sponsor(), "program": page.program(),
+            "division": page.division(), "cover_image": page.cover_image(),
+        }
+    else:
+        fields |= {"body": page.body(), "image": page.image()}
+    record = Publication.model_validate(common | fields)
+    return Parsed(kind, record, (), dict(page.provenance))
+
+
+def _listing(page: ListingPage, common: dict[str, object]) -> Parsed:
+    name, entries = page.name(), page.entries()
+    if not name:
+        raise ParseError("listing page without a name (no h1)", url=page.url)
+    if not entries:
+        raise ParseError("listing page without entries: no teaser list found", url=page.url)
+    next_page = page.next_page()
+    record = Topic.model_validate(common | {
+        "name": name, "description": page.description(), "entries": entries,
+        "next_page": next_page,
+    })
+    links = tuple(dict.fromkeys([*(e.url for e in entries), *([next_page] if next_page else [])]))
+    return Parsed("listing", record, links, dict(page.provenance))
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "record"
+    return f"{where}: {error['msg']}"

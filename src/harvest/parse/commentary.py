@@ -1,0 +1,53 @@
+"""Commentary and blog articles (``article.blog``): body text and hero image."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from harvest.models import Image
+from harvest.normalize import clean_paragraphs
+from harvest.parse.html import first, text_of
+from harvest.parse.publication import PublicationPage
+
+BODY_SELECTORS = ("article .body-text", ".body-text", "article .article-body", "article")
+HERO_SELECTORS = (".hero-image", ".post-heading + .photo", "article .photo")
+# Inside the body, these hold repeated or promotional text, not the article.
+_NOT_BODY = frozenset({
+    "pull-quote", "social-media-buttons", "newsletter-subscription-box-wrapper", "related-resources",
+    "additional-info", "post-heading", "photo", "hero-image", "author-wrap", "authors",
+    "original-source", "caption", "credit",
+})
+
+
+class CommentaryPage(PublicationPage):
+    """An article page: the shared publication fields plus body and hero image."""
+
+    def summary(self) -> str | None:
+        return self.pick("summary", ("json-ld description / meta description", self.description))
+
+    def body(self) -> str | None:
+        return self.pick("body", ("dom article body", self._dom_body))
+
+    def _dom_body(self) -> str | None:
+        node = first(self.tree, *BODY_SELECTORS)
+        if node is None:
+            return None
+        return clean_paragraphs(text_of(p) for p in _body_paragraphs(node))
+
+    def image(self) -> Image | None:
+        return self.pick("image", ("dom hero image", lambda: self.image_of(
+            first(self.tree, *HERO_SELECTORS))))
+
+
+def _body_paragraphs(node: LexborNode) -> list[LexborNode]:
+    """The ``<p>`` elements of the body, skipping quotes, share and subscribe boxes."""
+    found = []
+    for child in node.iter():
+        classes = set((child.attributes.get("class") or "").split())
+        if classes & _NOT_BODY or child.tag in ("aside", "nav", "form", "script", "style"):
+            continue
+        if child.tag == "p":
+            found.append(child)
+        elif child.tag in ("div", "section", "blockquote", "ul", "ol"):
+            found.extend(_body_paragraphs(child) if child.tag in ("div", "section") else [child])
+    return found

@@ -1,0 +1,124 @@
+"""Topic pages and other listings (``/topics/….html``, ``/pubs.html?start=N``).
+
+An entry is a list item that links somewhere and has a title. Where the type,
+date and teaser sit inside it varies between layouts, so they are selected as
+descendants of the item. Entries in a "Featured" block are flagged as featured.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+from harvest.models import Image, TopicEntry
+from harvest.normalize import clean_credit, parse_date, split_caption
+from harvest.parse.base import PageParser
+from harvest.parse.html import attr, first, is_heading, previous_elements, text_of
+
+LIST_SELECTORS = ("ul.teasers > li", "ul.teaser-list > li", "ul.teasers li", "ul.teaser-list li")
+TITLE_SELECTORS = ("h3.title", ".title", "h3", "h2", "h4")
+NAME_SELECTORS = ("h1#RANDTitleHeadingId", ".page-heading h1", "main h1", "h1")
+DESCRIPTION_SELECTORS = (".topic-desc", ".topic-intro p", ".page-heading p", ".intro p")
+NEXT_SELECTORS = (".pagination li.next a[href]", "a[rel~=next][href]", "link[rel~=next][href]")
+_FEATURED_CLASS = re.compile(r"\bfeature(d)?\b|topic-featured|pubs-intro")
+# Lists outside the page's own content: navigation, related items, footer.
+_OUTSIDE = "header, footer, nav, #related, .related-resources, .additional-info"
+
+
+class ListingPage(PageParser):
+    """A listing's name, description, entries and next page."""
+
+    def name(self) -> str | None:
+        return self.pick(
+            "name",
+            ("dom h1", lambda: text_of(first(self.tree, *NAME_SELECTORS))),
+            ("meta og:title", lambda: self.meta("og:title")),
+        )
+
+    def description(self) -> str | None:
+        return self.pick(
+            "description",
+            ("dom topic description", lambda: text_of(first(self.tree, *DESCRIPTION_SELECTORS))),
+            ("meta description", lambda: self.meta("description")),
+        )
+
+    def entries(self) -> list[TopicEntry]:
+        return self.pick("entries", ("dom teaser lists", self._dom_entries)) or []
+
+    def _dom_entries(self) -> list[TopicEntry]:
+        outside = {node.mem_id for area in self.tree.css(_OUTSIDE) for node in area.css("li")}
+        seen: set[tuple[str, bool]] = set()
+        entries: list[TopicEntry] = []
+        for item in self._items():
+            if item.mem_id in outside:
+                continue
+            entry = self._entry(item)
+            if entry and (entry.url, entry.featured) not in seen:
+                seen.add((entry.url, entry.featured))
+                entries.append(entry)
+        return entries
+
+    def _items(self) -> list[LexborNode]:
+        for selector in LIST_SELECTORS:
+            items = self.tree.css(selector)
+            if items:
+                return items
+        return []
+
+    def _entry(self, item: LexborNode) -> TopicEntry | None:
+        title_node = first(item, *TITLE_SELECTORS)
+        link = (title_node.css_first("a[href]") if title_node else None) or item.css_first("a[href]")
+        title = text_of(title_node)
+        url = self.link(link.attributes.get("href")) if link else None
+        if not title or not url:
+            return None
+        date_raw = text_of(item.css_first(".date"))
+        return TopicEntry(
+            content_type=text_of(item.css_first(".type")),
+            title=title,
+            url=url,
+            date=parse_date(date_raw),
+            date_raw=date_raw,
+            summary=text_of(first(item, ".desc", ".teaser", ".summary")),
+            image=self._image(item),
+            featured=_is_featured(item),
+        )
+
+    def _image(self, item: LexborNode) -> Image | None:
+        img = item.css_first("img")
+        if img is None:
+            return None
+        alt = attr(img, "alt")
+        caption_text = text_of(item.css_first(".caption"))
+        credit_text = text_of(item.css_first(".credit"))
+        if caption_text or credit_text:
+            caption, credit = caption_text, clean_credit(credit_text)
+        else:
+            caption, credit = split_caption(alt)
+        return Image(url=self.link(img.attributes.get("src")), alt=alt, caption=caption,
+                     credit=credit)
+
+    def next_page(self) -> str | None:
+        return self.pick(
+            "next_page",
+            ("dom pagination next", self._next_link),
+        )
+
+    def _next_link(self) -> str | None:
+        node = first(self.tree, *NEXT_SELECTORS)
+        return self.link(node.attributes.get("href")) if node else None
+
+
+def _is_featured(item: LexborNode) -> bool:
+    """True inside a block marked featured by class, or right after a "Featured" heading."""
+    node = item.parent
+    while node is not None and node.tag not in ("main", "body"):
+        if _FEATURED_CLASS.search(node.attributes.get("class") or ""):
+            return True
+        heading = next((n for n in previous_elements(node) if is_heading(n)), None)
+        if heading is not None and (text_of(heading) or "").lower() == "featured":
+            return True
+        node = node.parent
+    return False
+

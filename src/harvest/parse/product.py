@@ -1,0 +1,254 @@
+"""Product pages (one publication: report, brief, testimony, book), in both layouts.
+
+The older layout has "Download eBook for Free" tables (Format | File Size | Notes,
+zero, one or several, with or without a sub-heading) and a "Purchase Print Copy"
+table (Format | Price). The late-2025 layout has a single "Download PDF" button.
+Tables are read by their header cells, never by column position.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+from harvest.models import Download, Image, Money, PrintOffer
+from harvest.normalize import clean_paragraphs, clean_text, parse_price, parse_size
+from harvest.normalize.identifiers import parse_doi, parse_isbn
+from harvest.parse.html import attr, first, is_heading, previous_elements, table_rows, text_of, texts
+from harvest.parse.publication import PublicationPage
+
+_BOILERPLATE = re.compile(
+    r"^(this document and trademark|rand is a nonprofit institution|permission is required"
+    r"|this (?:product|publication) is part of the rand|the research (?:reported here|described)"
+    r"|this research was (?:sponsored|conducted|funded))", re.I,
+)
+_FORMAT_WORDS = re.compile(r"\s*\b(file|format|download|ebook)\b\s*", re.I)
+_PAGES = re.compile(r"(\d[\d,]*)\s*(?:pages?|pp\.?)\b", re.I)
+_SPONSOR = re.compile(
+    r"\b(?:sponsored|funded|supported|commissioned)\s+by\s+(?:the\s+)?(.+?)"
+    r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)", re.I,
+)
+_CONDUCTED = re.compile(
+    r"\bconducted\s+(?:within|by|in)\s+(?:the\s+)?(.+?)(?:\s+of\s+(?:the\s+)?(RAND\s[^.]+?))?"
+    r"\s*\.?\s*$", re.I,
+)
+_SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
+
+ABSTRACT_SELECTORS = (".product-page-abstract", "div.abstract", ".print-abstract .short-abstract")
+
+
+class ProductPage(PublicationPage):
+    """One field a method; ``record`` in ``harvest.parse`` assembles them."""
+
+    def summary(self) -> str | None:
+        return self.pick(
+            "summary",
+            ("dom abstract", self._dom_abstract),
+            ("json-ld description / meta description", self.description),
+        )
+
+    def _dom_abstract(self) -> str | None:
+        node = first(self.tree, *ABSTRACT_SELECTORS)
+        if node is None:
+            return None
+        paragraphs = [text_of(p) for p in node.css("p")] or [text_of(node)]
+        return clean_paragraphs(p for p in paragraphs if p and not _BOILERPLATE.match(p))
+
+    def key_findings(self) -> list[str]:
+        return _unique(texts(self.tree, ".key-findings li"))
+
+    def recommendations(self) -> list[str]:
+        return _unique(texts(self.tree, ".recommendations li"))
+
+    def downloads(self) -> list[Download]:
+        found = self.pick(
+            "downloads",
+            ("dom download tables", self._table_downloads),
+            ("dom download button", self._button_downloads),
+            ("meta citation_pdf_url", self._meta_download),
+        )
+        return found or []
+
+    def _table_downloads(self) -> list[Download]:
+        rows: list[Download] = []
+        for table in self.tree.css("table"):
+            headers, body = table_rows(table)
+            if "format" in headers and any("size" in h for h in headers):
+                section = _section_of(table)
+                rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
+        return _unique_by_url(rows)
+
+    def _download_row(self, row: dict[str, LexborNode], section: str | None) -> Download | None:
+        cell = row.get("format")
+        if cell is None:
+            return None
+        link = cell.css_first("a[href]")
+        size_text = _cell_text(row, "size")
+        return Download(
+            section=section,
+            format=_format_name(cell),
+            url=self.link(link.attributes.get("href")) if link else None,
+            size_text=size_text,
+            size_bytes=parse_size(size_text),
+            notes=_cell_text(row, "notes"),
+        ) if _format_name(cell) else None
+
+    def _button_downloads(self) -> list[Download]:
+        rows = []
+        for link in self.tree.css("#buybox a[href], .buybox a[href], .btn-download a[href]"):
+            href = self.link(link.attributes.get("href"))
+            label = text_of(link) or ""
+            if href and re.search(r"\.(pdf|epub|mobi|zip)$", href, re.I) and "download" in label.lower():
+                rows.append(Download(format=href.rsplit(".", 1)[1].upper(), url=href))
+        return _unique_by_url(rows)
+
+    def _meta_download(self) -> list[Download]:
+        href = self.link(self.meta("citation_pdf_url"))
+        return [Download(format="PDF", url=href)] if href else []
+
+    def print_offers(self) -> list[PrintOffer]:
+        offers: list[PrintOffer] = []
+        for table in self.tree.css("table"):
+            headers, body = table_rows(table)
+            if "format" in headers and "price" in headers:
+                offers.extend(o for o in (_print_row(row) for row in body) if o)
+        return offers
+
+    def details(self) -> dict[str, str]:
+        """The "Document Details" list: {label: value}, labels lowercased."""
+        found: dict[str, str] = {}
+        for item in self.tree.css("#document-details li, .document-details li"):
+            label = text_of(item.css_first("strong"))
+            text = text_of(item)
+            if label and text:
+                value = clean_text(text[len(label):]) if text.startswith(label) else text
+                found.setdefault(label.rstrip(":").strip().lower(), value or "")
+        return found
+
+    def doi(self) -> str | None:
+        return self.pick(
+            "doi",
+            ("dom document details", lambda: parse_doi(self.details().get("doi"))),
+            ("meta citation_doi", lambda: parse_doi(self.meta("citation_doi"))),
+        )
+
+    def isbn(self) -> str | None:
+        details = self.details()
+        return self.pick(
+            "isbn",
+            ("dom document details", lambda: parse_isbn(details.get("isbn/ean")
+                                                        or details.get("isbn"))),
+            ("meta citation_isbn", lambda: parse_isbn(self.meta("citation_isbn"))),
+        )
+
+    def document_number(self) -> str | None:
+        return self.pick(
+            "document_number",
+            ("dom document details", lambda: self.details().get("document number") or None),
+        )
+
+    def indicia(self) -> list[str]:
+        """The sentences about sponsor, program and series below the abstract."""
+        return texts(self.tree, "#indicia p, .indicia p")
+
+    def sponsor(self) -> str | None:
+        return self.pick("sponsor", ("dom indicia sentence", lambda: _match(_SPONSOR,
+                                                                            self.indicia())))
+
+    def program(self) -> str | None:
+        return self.pick("program", ("dom indicia sentence", lambda: self._conducted(1)))
+
+    def division(self) -> str | None:
+        return self.pick(
+            "division",
+            ("dom research conducted by", lambda: text_of(first(self.tree, ".conducted ul li"))),
+            ("dom indicia sentence", lambda: self._conducted(2)),
+        )
+
+    def _conducted(self, group: int) -> str | None:
+        for sentence in self.indicia():
+            for clause in re.split(r"(?<=\.)\s+", sentence):
+                match = _CONDUCTED.search(clause)
+                if match and match.group(group):
+                    return clean_text(match.group(group))
+        return None
+
+    def series(self) -> str | None:
+        return self.pick(
+            "series",
+            ("dom indicia sentence", lambda: _match(_SERIES, self.indicia())),
+            ("dom document details", lambda: self.details().get("series") or None),
+        )
+
+    def cover_image(self) -> Image | None:
+        img = first(self.tree, ".cover-image img", ".product-header img[alt^='Cover']")
+        if img is None:
+            return None
+        return Image(url=self.link(img.attributes.get("src")), alt=attr(img, "alt"))
+
+
+def _section_of(table: LexborNode) -> str | None:
+    caption = text_of(table.css_first("caption"))
+    if caption:
+        return caption
+    for node in previous_elements(table):
+        if is_heading(node):
+            # An h1/h2 is the block's own heading ("Download eBook for Free"), not a section.
+            return text_of(node) if node.tag not in ("h1", "h2") else None
+    return None
+
+
+def _cell_text(row: dict[str, LexborNode], word: str) -> str | None:
+    for header, cell in row.items():
+        if word in header:
+            return text_of(cell)
+    return None
+
+
+def _format_name(cell: LexborNode) -> str | None:
+    for node in [cell, *cell.css("[class*='format-']")]:
+        for name in (node.attributes.get("class") or "").split():
+            if name.startswith("format-") and len(name) > 7:
+                return name[7:].upper()
+    text = _FORMAT_WORDS.sub(" ", text_of(cell) or "")
+    return clean_text(text.upper() if len(text.strip()) <= 5 else text)
+
+
+def _print_row(row: dict[str, LexborNode]) -> PrintOffer | None:
+    text = text_of(row.get("format"))
+    if not text:
+        return None
+    pages = _PAGES.search(text)
+    name = clean_text(_PAGES.sub(" ", text)) or text
+    price_text = text_of(row.get("price"))
+    price = parse_price(price_text)
+    return PrintOffer(
+        format=name,
+        pages=int(pages.group(1).replace(",", "")) if pages else None,
+        price=Money(amount=price.amount, currency=price.currency) if price else None,
+        price_text=price_text,
+    )
+
+
+def _match(pattern: re.Pattern[str], sentences: list[str]) -> str | None:
+    for sentence in sentences:
+        match = pattern.search(sentence)
+        if match:
+            return clean_text(match.group(1))
+    return None
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _unique_by_url(rows: list[Download]) -> list[Download]:
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        key = row.url or f"{row.section}|{row.format}|{row.size_text}"
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
