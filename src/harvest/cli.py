@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,14 +16,14 @@ from typing import Annotated
 import typer
 
 from harvest._version import __version__
-from harvest.errors import ConfigError, HarvestError, ParseError
+from harvest.errors import ConfigError, HarvestError
 from harvest.fetch import url_for
 from harvest.models import record_schema
 from harvest.parse import parse_page
 from harvest.pipeline import crawl as run_crawl
-from harvest.settings import DEFAULT_SEEDS, Settings
+from harvest.settings import DEFAULT_SEEDS, Settings, debug_enabled
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
 app = typer.Typer(
     name="harvest",
@@ -152,29 +151,24 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``harvest`` console script; returns the exit code."""
     logging.basicConfig(level=logging.ERROR, format="harvest: %(levelname)s: %(message)s")
     try:
-        code = app(args=argv, standalone_mode=False)
-    except typer.Exit as exc:
-        return exc.exit_code
-    except (ConfigError, ParseError) as exc:
+        app(args=argv, prog_name="harvest")  # standalone: usage errors print and exit 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
+    except ConfigError as exc:
         _error(str(exc))
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
+        return EXIT_USAGE
     except HarvestError as exc:
         _error(str(exc))
         return EXIT_FAILED
-    except (KeyboardInterrupt, typer.Abort):
+    except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: no traceback for users
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return EXIT_USAGE
-        if os.environ.get("HARVEST_DEBUG"):
+        if debug_enabled():
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (set HARVEST_DEBUG=1 for details)")
-        return 70
-    return code if isinstance(code, int) else EXIT_OK
+        return EXIT_INTERNAL
+    return EXIT_OK
 
 
 if __name__ == "__main__":

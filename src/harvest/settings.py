@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,3 +57,8 @@ class Settings:
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+def debug_enabled() -> bool:
+    """True when HARVEST_DEBUG asks for tracebacks of internal errors."""
+    return os.environ.get("HARVEST_DEBUG", "") not in ("", "0")

@@ -10,7 +10,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 _GROUPING = re.compile(r"[\s'’]")
-_MAX_DIGITS = 24
+_MAX_DIGITS = 40  # longer digit runs are junk, not numbers
+_MAX_WHOLE_DIGITS = 18  # nothing on a page is a quintillion
 
 
 def parse_number(token: str, *, dot_groups: bool) -> Decimal | None:
@@ -38,10 +39,13 @@ def parse_number(token: str, *, dot_groups: bool) -> Decimal | None:
         token = token.replace(marks[0], "")
     elif marks:
         token = _single_mark(token, marks[0], dot_groups=dot_groups)
+    if not token.replace(".", "", 1).isdigit():
+        return None
     try:
-        return Decimal(token) if token.replace(".", "", 1).isdigit() else None
+        number = Decimal(token)
     except InvalidOperation:
         return None
+    return number if number.adjusted() < _MAX_WHOLE_DIGITS else None
 
 
 def _single_mark(token: str, mark: str, *, dot_groups: bool) -> str:

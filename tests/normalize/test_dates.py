@@ -1,0 +1,81 @@
+"""Table tests for harvest.normalize.dates.parse_date."""
+
+from __future__ import annotations
+
+import pytest
+
+from harvest.normalize.dates import parse_date
+
+ROWS: list[tuple[str | None, str | None]] = [
+    # Month name, day, year.
+    ("Aug 15, 2004", "2004-08-15"),
+    ("August 15, 2004", "2004-08-15"),
+    ("Aug. 15, 2004", "2004-08-15"),
+    ("Sept. 5, 2019", "2019-09-05"),
+    ("Sep 5, 2019", "2019-09-05"),
+    ("September 30, 2019", "2019-09-30"),
+    ("august 15, 2004", "2004-08-15"),
+    ("AUGUST 15, 2004", "2004-08-15"),
+    ("August 15th, 2004", "2004-08-15"),
+    ("Aug 15 2004", "2004-08-15"),
+    # Day, month name, year.
+    ("15 August 2004", "2004-08-15"),
+    ("15 Aug 2004", "2004-08-15"),
+    ("1st of March, 2021", "2021-03-01"),
+    # Numeric.
+    ("2004/8/13", "2004-08-13"),
+    ("2004/08/13", "2004-08-13"),
+    ("20240813", "2024-08-13"),
+    ("2004-08-15", "2004-08-15"),
+    ("2004-08-15T10:20:30Z", "2004-08-15"),
+    ("2004-08-15T10:20:30-07:00", "2004-08-15"),
+    ("2004-08-15 10:20", "2004-08-15"),
+    ("8/13/2004", "2004-08-13"),
+    ("12/1/2025", "2025-12-01"),
+    ("Aug 15, 1066", "1066-08-15"),
+    # Month and year.
+    ("Jan 2020", "2020-01"),
+    ("January 2020", "2020-01"),
+    ("Dec. 2019", "2019-12"),
+    ("SEPTEMBER 2019", "2019-09"),
+    ("2020-01", "2020-01"),
+    # Bare year.
+    ("2004", "2004"),
+    ("Copyright 2019", "2019"),
+    # Leading labels.
+    ("Published Aug 15, 2004", "2004-08-15"),
+    ("Posted on Dec 1, 2025", "2025-12-01"),
+    ("Updated: Jan 5, 2021", "2021-01-05"),
+    ("Published in: 2004", "2004"),
+    ("Published 2004.", "2004"),
+    ("Published: 2004-08-15", "2004-08-15"),
+    # Several dates: the first wins.
+    ("Aug 15, 2004 (updated Jan 5, 2021)", "2004-08-15"),
+    ("Published 2004; revised 2010", "2004"),
+    # Invalid calendar dates.
+    ("Feb 30, 2004", None),
+    ("February 29, 2003", None),
+    ("February 29, 2004", "2004-02-29"),
+    ("2004-13-01", None),
+    ("2004-02-30", None),
+    ("13/13/2004", None),
+    ("20241301", None),
+    ("2004-13", None),
+    # Not a date.
+    ("Page 1 of 3389", None),
+    ("96 pages", None),
+    ("the 1990s", None),
+    ("May 1066", None),
+    ("3389", None),
+    ("RR-1234", None),
+    ("Mayor", None),
+    ("Aug 15", None),
+    ("", None),
+    ("   ", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROWS, ids=[repr(r[0]) for r in ROWS])
+def test_parse_date(text: str | None, expected: str | None) -> None:
+    assert parse_date(text) == expected

@@ -1,0 +1,45 @@
+"""Table tests for harvest.normalize.text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harvest.normalize.text import clean_paragraphs, clean_text
+
+# (function, input, expected)
+ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
+    (clean_text, "Fish &amp; Chips", "Fish & Chips"),
+    (clean_text, "Research&nbsp;Report", "Research Report"),
+    (clean_text, "  Research   Report \n\t RR-1234  ", "Research Report RR-1234"),
+    (clean_text, "RAND\u00a0Corporation", "RAND Corporation"),
+    (clean_text, "10\u202f000 copies", "10 000 copies"),
+    (clean_text, "thin\u2009space", "thin space"),
+    (clean_text, "zero\u200bwidth\u200c join\u200d\ufeff", "zerowidth join"),
+    (clean_text, "bell\x07 and\x00 null\x7f", "bell and null"),
+    (clean_text, "cafe\u0301", "café"),
+    (clean_text, "Double escaped &amp;amp; entity", "Double escaped & entity"),
+    (clean_text, "&lt;b&gt;bold&lt;/b&gt;", "<b>bold</b>"),
+    (clean_text, "Line one\r\nLine two\u2028three", "Line one Line two three"),
+    (clean_text, "Jürgen Müller", "Jürgen Müller"),
+    (clean_text, "李明", "李明"),
+    (clean_text, "&#8220;Quoted&#8221; &mdash; text", "“Quoted” — text"),
+    (clean_text, "", None),
+    (clean_text, "   \n\t ", None),
+    (clean_text, "\u200b\ufeff", None),
+    (clean_text, "&nbsp;", None),
+    (clean_text, None, None),
+    (clean_paragraphs, ["First  para.", None, " ", "Second&nbsp;para."], "First para.\n\nSecond para."),
+    (clean_paragraphs, ["Only one"], "Only one"),
+    (clean_paragraphs, [], None),
+    (clean_paragraphs, [None, "", "\u200b"], None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("func", "raw", "expected"), ROWS, ids=[f"{f.__name__}:{r!r}"[:60] for f, r, _ in ROWS]
+)
+def test_text(func: Callable[[Any], str | None], raw: Any, expected: str | None) -> None:
+    assert func(raw) == expected

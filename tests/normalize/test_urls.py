@@ -1,0 +1,70 @@
+"""Table tests for harvest.normalize.urls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harvest.normalize.urls import absolute_url, canonical_url, host_of, is_http_url
+
+BASE = "https://www.rand.org/topics/china.html"
+
+
+def _resolve(href: str | None) -> str | None:
+    return absolute_url(href, BASE)
+
+
+# (function, input, expected); _resolve is absolute_url against BASE.
+ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
+    (canonical_url, "https://www.rand.org/content/rand/pubs.html?start=12#contentList-1389603780-form", "https://www.rand.org/pubs.html?start=12"),
+    (canonical_url, "https://www.rand.org/content/rand.html", "https://www.rand.org/"),
+    (canonical_url, "https://rand.org/content/rand/topics/china.html", "https://rand.org/topics/china.html"),
+    (canonical_url, "https://www.rand.org/content/dam/rand/pubs/research_reports/RR1200/RR1234/RAND_RR1234.pdf", "https://www.rand.org/content/dam/rand/pubs/research_reports/RR1200/RR1234/RAND_RR1234.pdf"),
+    (canonical_url, "https://example.org/content/rand/pubs.html", "https://example.org/content/rand/pubs.html"),
+    (canonical_url, "https://rand.org.example.com/content/rand/x.html", "https://rand.org.example.com/content/rand/x.html"),
+    (canonical_url, "HTTPS://WWW.RAND.ORG:443/pubs.html", "https://www.rand.org/pubs.html"),
+    (canonical_url, "http://Example.COM:80", "http://example.com/"),
+    (canonical_url, "https://example.com:8443/a", "https://example.com:8443/a"),
+    (canonical_url, "https://www.rand.org/pubs.html?utm_source=tw&start=12&utm_medium=social&fbclid=x&gclid=y", "https://www.rand.org/pubs.html?start=12"),
+    (canonical_url, "https://www.rand.org/search.html?q=a%20b&b=2&a=1", "https://www.rand.org/search.html?q=a%20b&b=2&a=1"),
+    (canonical_url, "https://www.rand.org/pubs/research_reports/RRA2186-1.html#top", "https://www.rand.org/pubs/research_reports/RRA2186-1.html"),
+    (canonical_url, "http://[::1]:8080/x", "http://[::1]:8080/x"),
+    (canonical_url, "ftp://example.org/file", None),
+    (canonical_url, "/pubs.html", None),
+    (canonical_url, "http:///pubs.html", None),
+    (canonical_url, "http://example.com:abc/", None),
+    (canonical_url, "", None),
+    (canonical_url, None, None),
+    (_resolve, "/pubs/research_reports/RR1234.html", "https://www.rand.org/pubs/research_reports/RR1234.html"),
+    (_resolve, "../about.html", "https://www.rand.org/about.html"),
+    (_resolve, "//www.rand.org/content/rand/pubs.html", "https://www.rand.org/pubs.html"),
+    (_resolve, "search.html?q=china&amp;start=10", "https://www.rand.org/topics/search.html?q=china&start=10"),
+    (_resolve, "  /pubs.html\n", "https://www.rand.org/pubs.html"),
+    (_resolve, "https://OTHER.example.org/a#b", "https://other.example.org/a"),
+    (_resolve, "#top", None),
+    (_resolve, "", None),
+    (_resolve, "   ", None),
+    (_resolve, "javascript:void(0)", None),
+    (_resolve, "mailto:info@rand.org", None),
+    (_resolve, "tel:+13103930411", None),
+    (_resolve, "data:text/html,hi", None),
+    (_resolve, None, None),
+    (is_http_url, "https://www.rand.org/", True),
+    (is_http_url, "HTTP://www.rand.org", True),
+    (is_http_url, "mailto:info@rand.org", False),
+    (is_http_url, "/pubs.html", False),
+    (is_http_url, None, False),
+    (host_of, "https://WWW.Rand.org:443/pubs.html", "www.rand.org"),
+    (host_of, "http://[::1]:8080/", "::1"),
+    (host_of, "/pubs.html", None),
+    (host_of, None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("func", "text", "expected"), ROWS, ids=[f"{f.__name__}:{t!r}"[:70] for f, t, _ in ROWS]
+)
+def test_urls(func: Callable[[str | None], Any], text: str | None, expected: Any) -> None:
+    assert func(text) == expected
