@@ -18,7 +18,9 @@ BLUE_RIDGE = (
     "Australian Navy's Fleet Base East on Garden Island in Sydney July 15, 2013"
 )
 IRAQ = "U.S. soldiers train Iraqi security forces near Baghdad, Iraq, October 31, 2018"
-PUTIN = "Russia's President Vladimir Putin gestures during a news conference in Helsinki, July 16, 2018"
+PUTIN = (
+    "Russia's President Vladimir Putin gestures during a news conference in Helsinki, July 16, 2018"
+)
 KHMEIMIM = "Russian military jets at Khmeimim Air Base in Syria, June 18, 2016"
 SAILORS = "Two Korean sailors watch as the ship arrives in Busan, March 5, 2010"
 DUTERTE = (
@@ -29,25 +31,73 @@ DUTERTE = (
 # (function, input, expected)
 ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (split_caption, f"{ERDOGAN}, photo by Umit Bektas/Reuters", (ERDOGAN, "Umit Bektas/Reuters")),
-    (split_caption, f"{IRAQ}, photo by 1st Lt. Leland White/U.S. Army National Guard", (IRAQ, "1st Lt. Leland White/U.S. Army National Guard")),
+    (
+        split_caption,
+        f"{IRAQ}, photo by 1st Lt. Leland White/U.S. Army National Guard",
+        (IRAQ, "1st Lt. Leland White/U.S. Army National Guard"),
+    ),
     (split_caption, f"{BLUE_RIDGE}, U.S. Navy Photo", (BLUE_RIDGE, "U.S. Navy Photo")),
-    (split_caption, f"{PUTIN}, photo by Lehtikuva/Jussi Nukari/Reuters", (PUTIN, "Lehtikuva/Jussi Nukari/Reuters")),
-    (split_caption, f"{KHMEIMIM}, photo by Vadim Savitsky/Russian Defense Ministry via Reuters", (KHMEIMIM, "Vadim Savitsky/Russian Defense Ministry via Reuters")),
-    (split_caption, f"{SAILORS}, photo by Petty Officer 1st Class Bobbie Attaway/U.S. Navy", (SAILORS, "Petty Officer 1st Class Bobbie Attaway/U.S. Navy")),
-    (split_caption, f"{DUTERTE}, photo by Ace Morandante/Philippines Office of the President", (DUTERTE, "Ace Morandante/Philippines Office of the President")),
+    (
+        split_caption,
+        f"{PUTIN}, photo by Lehtikuva/Jussi Nukari/Reuters",
+        (PUTIN, "Lehtikuva/Jussi Nukari/Reuters"),
+    ),
+    (
+        split_caption,
+        f"{KHMEIMIM}, photo by Vadim Savitsky/Russian Defense Ministry via Reuters",
+        (KHMEIMIM, "Vadim Savitsky/Russian Defense Ministry via Reuters"),
+    ),
+    (
+        split_caption,
+        f"{SAILORS}, photo by Petty Officer 1st Class Bobbie Attaway/U.S. Navy",
+        (SAILORS, "Petty Officer 1st Class Bobbie Attaway/U.S. Navy"),
+    ),
+    (
+        split_caption,
+        f"{DUTERTE}, photo by Ace Morandante/Philippines Office of the President",
+        (DUTERTE, "Ace Morandante/Philippines Office of the President"),
+    ),
     (split_caption, "Photo by Jane Doe", (None, "Jane Doe")),
     (split_caption, "Soldiers on patrol (Photo by Jane Doe)", ("Soldiers on patrol", "Jane Doe")),
-    (split_caption, "Soldiers on patrol (U.S. Navy photo)", ("Soldiers on patrol", "U.S. Navy photo")),
+    (
+        split_caption,
+        "Soldiers on patrol (U.S. Navy photo)",
+        ("Soldiers on patrol", "U.S. Navy photo"),
+    ),
     (split_caption, "Soldiers on patrol [Image: NASA]", ("Soldiers on patrol", "NASA")),
     (split_caption, "Soldiers on patrol. Photo: Reuters", ("Soldiers on patrol.", "Reuters")),
-    (split_caption, "Soldiers on patrol. Photo credit: Reuters", ("Soldiers on patrol.", "Reuters")),
+    (
+        split_caption,
+        "Soldiers on patrol. Photo credit: Reuters",
+        ("Soldiers on patrol.", "Reuters"),
+    ),
     (split_caption, "Soldiers on patrol. Image by Reuters", ("Soldiers on patrol.", "Reuters")),
-    (split_caption, "Soldiers on patrol, photo courtesy of the U.S. Army", ("Soldiers on patrol", "the U.S. Army")),
+    (
+        split_caption,
+        "Soldiers on patrol, photo courtesy of the U.S. Army",
+        ("Soldiers on patrol", "the U.S. Army"),
+    ),
     (split_caption, "Soldiers on patrol — Photo: Reuters", ("Soldiers on patrol", "Reuters")),
-    (split_caption, "Airmen prepare an F-16, U.S. Air Force photo", ("Airmen prepare an F-16", "U.S. Air Force photo")),
-    (split_caption, "Secretary Mattis at the Pentagon, DoD Photo", ("Secretary Mattis at the Pentagon", "DoD Photo")),
-    (split_caption, "Soldiers train, U.S. Army photo by Sgt. Jane Doe", ("Soldiers train", "U.S. Army photo by Sgt. Jane Doe")),
-    (split_caption, "Soldiers train in Iraq. U.S. Army photo", ("Soldiers train in Iraq.", "U.S. Army photo")),
+    (
+        split_caption,
+        "Airmen prepare an F-16, U.S. Air Force photo",
+        ("Airmen prepare an F-16", "U.S. Air Force photo"),
+    ),
+    (
+        split_caption,
+        "Secretary Mattis at the Pentagon, DoD Photo",
+        ("Secretary Mattis at the Pentagon", "DoD Photo"),
+    ),
+    (
+        split_caption,
+        "Soldiers train, U.S. Army photo by Sgt. Jane Doe",
+        ("Soldiers train", "U.S. Army photo by Sgt. Jane Doe"),
+    ),
+    (
+        split_caption,
+        "Soldiers train in Iraq. U.S. Army photo",
+        ("Soldiers train in Iraq.", "U.S. Army photo"),
+    ),
     (split_caption, "U.S. Navy Photo", (None, "U.S. Navy Photo")),
     (split_caption, "Credit: Reuters", (None, "Reuters")),
     (split_caption, "A photo of soldiers, in 2018", ("A photo of soldiers, in 2018", None)),
@@ -67,7 +117,7 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (clean_credit, "Photo by", None),
     (clean_credit, "  ", None),
     (clean_credit, None, None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

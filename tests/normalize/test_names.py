@@ -29,8 +29,16 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (parse_author_list, "Ann Lee & Bo Chen", _authors("Ann Lee", "Bo Chen")),
     (parse_author_list, "Ann Lee; Bo Chen", _authors("Ann Lee", "Bo Chen")),
     (parse_author_list, "by Ann Lee with Bo Chen", _authors("Ann Lee", "Bo Chen")),
-    (parse_author_list, "by Ann Lee with contributions from Bo Chen", _authors("Ann Lee", "Bo Chen")),
-    (parse_author_list, "Andrew Anderson and Alexandra Rand", _authors("Andrew Anderson", "Alexandra Rand")),
+    (
+        parse_author_list,
+        "by Ann Lee with contributions from Bo Chen",
+        _authors("Ann Lee", "Bo Chen"),
+    ),
+    (
+        parse_author_list,
+        "Andrew Anderson and Alexandra Rand",
+        _authors("Andrew Anderson", "Alexandra Rand"),
+    ),
     (parse_author_list, "Edited by Ann Lee and Bo Chen", _editors("Ann Lee", "Bo Chen")),
     (parse_author_list, "Editors: Ann Lee, Bo Chen", _editors("Ann Lee", "Bo Chen")),
     (parse_author_list, "Ann Lee (ed.)", _editors("Ann Lee")),
@@ -39,10 +47,18 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (parse_author_list, "Ann Lee (ed.), Bo Chen (ed.)", _editors("Ann Lee", "Bo Chen")),
     (parse_author_list, "John Smith, Jr., Ann Lee", _authors("John Smith, Jr.", "Ann Lee")),
     (parse_author_list, "Ann Lee, M.D., Bo Chen, Sr.", _authors("Ann Lee, M.D.", "Bo Chen, Sr.")),
-    (parse_author_list, "John Smith III and Ann Lee, Ph.D.", _authors("John Smith III", "Ann Lee, Ph.D.")),
+    (
+        parse_author_list,
+        "John Smith III and Ann Lee, Ph.D.",
+        _authors("John Smith III", "Ann Lee, Ph.D."),
+    ),
     (parse_author_list, "Carl Doe, II, and Dan Roe, IV", _authors("Carl Doe, II", "Dan Roe, IV")),
     (parse_author_list, "Ann Lee, Bo Chen, et al.", _authors("Ann Lee", "Bo Chen")),
-    (parse_author_list, "by Jürgen Müller, Zoë Ćosić, and 李明", _authors("Jürgen Müller", "Zoë Ćosić", "李明")),
+    (
+        parse_author_list,
+        "by Jürgen Müller, Zoë Ćosić, and 李明",
+        _authors("Jürgen Müller", "Zoë Ćosić", "李明"),
+    ),
     (parse_author_list, "Zoe\u0308  Ćosić", _authors("Zoë Ćosić")),
     (parse_author_list, "  by\n Ann\u00a0Lee ", _authors("Ann Lee")),
     (parse_author_list, "RAND Corporation", _authors("RAND Corporation")),
@@ -66,7 +82,7 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (person_name, "--", None),
     (person_name, "", None),
     (person_name, None, None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

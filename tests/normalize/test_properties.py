@@ -29,10 +29,12 @@ SETTINGS = settings(max_examples=200, deadline=None)
 
 # Text biased towards the characters the parsers care about, plus anything at all.
 PAGE_ALPHABET = st.sampled_from(
-    list("0123456789 ,.;:/-()&$€£¥₩#?=%@")
-    + ["\u00a0", "\u200b", "\n", "&amp;", "&nbsp;", "Photo by ", "photo", "MB", "KB"]
-    + ["Aug ", "Sept. ", "2004", "and ", "Jr.", "ed.", "by ", "USD", "http://", "https://"]
-    + ["www.rand.org", "/content/rand/", "?utm_source=x", "e\u0301", "Ü", "李"]
+    [
+        *"0123456789 ,.;:/-()&$€£¥₩#?=%@",
+        *["\u00a0", "\u200b", "\n", "&amp;", "&nbsp;", "Photo by ", "photo", "MB", "KB"],
+        *["Aug ", "Sept. ", "2004", "and ", "Jr.", "ed.", "by ", "USD", "http://", "https://"],
+        *["www.rand.org", "/content/rand/", "?utm_source=x", "e\u0301", "Ü", "李"],
+    ]
 )
 PAGE_TEXT = st.one_of(st.text(), st.lists(PAGE_ALPHABET, max_size=12).map("".join))
 MAYBE_TEXT = st.one_of(st.none(), PAGE_TEXT)

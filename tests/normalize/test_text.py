@@ -31,11 +31,15 @@ ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
     (clean_text, "\u200b\ufeff", None),
     (clean_text, "&nbsp;", None),
     (clean_text, None, None),
-    (clean_paragraphs, ["First  para.", None, " ", "Second&nbsp;para."], "First para.\n\nSecond para."),
+    (
+        clean_paragraphs,
+        ["First  para.", None, " ", "Second&nbsp;para."],
+        "First para.\n\nSecond para.",
+    ),
     (clean_paragraphs, ["Only one"], "Only one"),
     (clean_paragraphs, [], None),
     (clean_paragraphs, [None, "", "\u200b"], None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

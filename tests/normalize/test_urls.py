@@ -18,18 +18,50 @@ def _resolve(href: str | None) -> str | None:
 
 # (function, input, expected); _resolve is absolute_url against BASE.
 ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
-    (canonical_url, "https://www.rand.org/content/rand/pubs.html?start=12#contentList-1389603780-form", "https://www.rand.org/pubs.html?start=12"),
+    (
+        canonical_url,
+        "https://www.rand.org/content/rand/pubs.html?start=12#contentList-1389603780-form",
+        "https://www.rand.org/pubs.html?start=12",
+    ),
     (canonical_url, "https://www.rand.org/content/rand.html", "https://www.rand.org/"),
-    (canonical_url, "https://rand.org/content/rand/topics/china.html", "https://rand.org/topics/china.html"),
-    (canonical_url, "https://www.rand.org/content/dam/rand/pubs/research_reports/RR1200/RR1234/RAND_RR1234.pdf", "https://www.rand.org/content/dam/rand/pubs/research_reports/RR1200/RR1234/RAND_RR1234.pdf"),
-    (canonical_url, "https://example.org/content/rand/pubs.html", "https://example.org/content/rand/pubs.html"),
-    (canonical_url, "https://rand.org.example.com/content/rand/x.html", "https://rand.org.example.com/content/rand/x.html"),
+    (
+        canonical_url,
+        "https://rand.org/content/rand/topics/china.html",
+        "https://rand.org/topics/china.html",
+    ),
+    (
+        canonical_url,
+        "https://www.rand.org/content/dam/rand/pubs/RR1234/RAND_RR1234.pdf",
+        "https://www.rand.org/content/dam/rand/pubs/RR1234/RAND_RR1234.pdf",
+    ),
+    (
+        canonical_url,
+        "https://example.org/content/rand/pubs.html",
+        "https://example.org/content/rand/pubs.html",
+    ),
+    (
+        canonical_url,
+        "https://rand.org.example.com/content/rand/x.html",
+        "https://rand.org.example.com/content/rand/x.html",
+    ),
     (canonical_url, "HTTPS://WWW.RAND.ORG:443/pubs.html", "https://www.rand.org/pubs.html"),
     (canonical_url, "http://Example.COM:80", "http://example.com/"),
     (canonical_url, "https://example.com:8443/a", "https://example.com:8443/a"),
-    (canonical_url, "https://www.rand.org/pubs.html?utm_source=tw&start=12&utm_medium=social&fbclid=x&gclid=y", "https://www.rand.org/pubs.html?start=12"),
-    (canonical_url, "https://www.rand.org/search.html?q=a%20b&b=2&a=1", "https://www.rand.org/search.html?q=a%20b&b=2&a=1"),
-    (canonical_url, "https://www.rand.org/pubs/research_reports/RRA2186-1.html#top", "https://www.rand.org/pubs/research_reports/RRA2186-1.html"),
+    (
+        canonical_url,
+        "https://www.rand.org/pubs.html?utm_source=tw&start=12&utm_medium=social&fbclid=x&gclid=y",
+        "https://www.rand.org/pubs.html?start=12",
+    ),
+    (
+        canonical_url,
+        "https://www.rand.org/search.html?q=a%20b&b=2&a=1",
+        "https://www.rand.org/search.html?q=a%20b&b=2&a=1",
+    ),
+    (
+        canonical_url,
+        "https://www.rand.org/pubs/research_reports/RRA2186-1.html#top",
+        "https://www.rand.org/pubs/research_reports/RRA2186-1.html",
+    ),
     (canonical_url, "http://[::1]:8080/x", "http://[::1]:8080/x"),
     (canonical_url, "ftp://example.org/file", None),
     (canonical_url, "/pubs.html", None),
@@ -37,10 +69,18 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (canonical_url, "http://example.com:abc/", None),
     (canonical_url, "", None),
     (canonical_url, None, None),
-    (_resolve, "/pubs/research_reports/RR1234.html", "https://www.rand.org/pubs/research_reports/RR1234.html"),
+    (
+        _resolve,
+        "/pubs/research_reports/RR1234.html",
+        "https://www.rand.org/pubs/research_reports/RR1234.html",
+    ),
     (_resolve, "../about.html", "https://www.rand.org/about.html"),
     (_resolve, "//www.rand.org/content/rand/pubs.html", "https://www.rand.org/pubs.html"),
-    (_resolve, "search.html?q=china&amp;start=10", "https://www.rand.org/topics/search.html?q=china&start=10"),
+    (
+        _resolve,
+        "search.html?q=china&amp;start=10",
+        "https://www.rand.org/topics/search.html?q=china&start=10",
+    ),
     (_resolve, "  /pubs.html\n", "https://www.rand.org/pubs.html"),
     (_resolve, "https://OTHER.example.org/a#b", "https://other.example.org/a"),
     (_resolve, "#top", None),
@@ -60,7 +100,7 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
     (host_of, "http://[::1]:8080/", "::1"),
     (host_of, "/pubs.html", None),
     (host_of, None, None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,74 @@
+"""The fetcher against httpx.MockTransport: retries, statuses, size bound."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from harvest.errors import FetchError
+from harvest.fetch import FetchConfig, FetchedPage, Fetcher
+
+URL = "https://www.rand.org/pubs/x.html"
+FAST = FetchConfig(attempts=3, backoff_s=0.001, retry_budget_s=5)
+
+
+def fetch(handler: Callable[[httpx.Request], httpx.Response], config: FetchConfig = FAST
+          ) -> FetchedPage:
+    async def go() -> FetchedPage:
+        async with Fetcher(config, httpx.MockTransport(handler)) as fetcher:
+            return await fetcher.fetch(URL)
+    return asyncio.run(go())
+
+
+def test_retries_a_503_then_succeeds() -> None:
+    statuses = iter([503, 503, 200])
+    page = fetch(lambda request: httpx.Response(next(statuses), text="<html></html>"))
+    assert (page.status, page.attempts, page.body) == (200, 3, b"<html></html>")
+
+
+def test_gives_up_after_the_attempts() -> None:
+    calls = []
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(503)
+    with pytest.raises(FetchError, match="after 3 attempt") as caught:
+        fetch(handler)
+    assert caught.value.status == 503 and len(calls) == 3
+
+
+def test_does_not_retry_a_404() -> None:
+    calls = []
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(404)
+    with pytest.raises(FetchError, match="HTTP 404") as caught:
+        fetch(handler)
+    assert caught.value.status == 404 and len(calls) == 1
+
+
+def test_retries_connection_errors() -> None:
+    outcomes: list[Exception | None] = [httpx.ConnectError("refused"), None]
+    def handler(request: httpx.Request) -> httpx.Response:
+        error = outcomes.pop(0)
+        if error:
+            raise error
+        return httpx.Response(200, text="ok")
+    assert fetch(handler).attempts == 2
+
+
+def test_aborts_a_body_over_the_limit() -> None:
+    config = FetchConfig(max_body_bytes=1000, attempts=1)
+    with pytest.raises(FetchError, match="larger than 1000 bytes"):
+        fetch(lambda request: httpx.Response(200, content=b"x" * 5000), config)
+
+
+def test_sends_an_identifying_user_agent() -> None:
+    seen = {}
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["ua"] = request.headers["user-agent"]
+        return httpx.Response(200, text="ok")
+    fetch(handler)
+    assert seen["ua"].startswith("harvest/")
