@@ -25,15 +25,12 @@ _BY_MARKER = (
 _COLON_MARKER = r"(?:(?:photo(?:graph)?s?|images?)(?:\s+credits?)?|credits?|source)\s*:"
 _MARKER = rf"(?:{_BY_MARKER}|{_COLON_MARKER})"
 
-_LEADING_MARKER = re.compile(rf"^\s*[(\[]?\s*{_MARKER}\s*", re.IGNORECASE)
+_LEADING_MARKERS = re.compile(rf"^(?:[\s,;:|(\[-]*{_MARKER}\s*)+", re.IGNORECASE)
 _INLINE_MARKER = re.compile(
     rf"(?P<lead>^|[.,;:!?]\s+|\s+[-–—|]\s+)(?P<marker>{_MARKER})\s*(?=\S)", re.IGNORECASE
 )
-_PAREN_CREDIT = re.compile(
-    r"\s*[(\[](?P<inner>[^()\[\]]*\b(?:photo(?:graph)?s?|images?|courtesy|credits?)\b"
-    r"[^()\[\]]*)[)\]]$",
-    re.IGNORECASE,
-)
+_CREDIT_WORD = re.compile(r"\b(?:photo(?:graph)?s?|images?|courtesy|credits?)\b", re.IGNORECASE)
+_CLOSING = {")": "(", "]": "["}
 _PHOTO_WORD = re.compile(r"\bphoto(?:graph)?s?\b", re.IGNORECASE)
 _BOUNDARY = re.compile(r"[,;]\s+|(?<=[a-z0-9)\]\"'’”]{2}[.!?])\s+|\s+[-–—|]\s+")
 _CREDIT_SHAPE = re.compile(
@@ -59,7 +56,7 @@ def clean_credit(text: str | None) -> str | None:
         if cleaned[0] in "([" and cleaned[-1] in ")]" and not _BRACKET.search(cleaned[1:-1]):
             stripped = cleaned[1:-1]
         else:
-            stripped = _LEADING_MARKER.sub("", cleaned, count=1)
+            stripped = _LEADING_MARKERS.sub("", cleaned, count=1)
         stripped = stripped.strip(_CREDIT_EDGES)
         if stripped == cleaned:
             break
@@ -69,6 +66,16 @@ def clean_credit(text: str | None) -> str | None:
 
 def _caption(text: str) -> str | None:
     return clean_text(text.rstrip(_CAPTION_TAIL))
+
+
+def _paren_credit(text: str) -> tuple[str | None, str | None] | None:
+    """A final "(...)" or "[...]" group that mentions a photo or credit."""
+    opening = _CLOSING.get(text[-1])
+    start = text.rfind(opening) if opening else -1
+    inner = text[start + 1 : -1]
+    if start < 0 or _BRACKET.search(inner) or not _CREDIT_WORD.search(inner):
+        return None
+    return _caption(text[:start]), clean_credit(inner)
 
 
 def _segment_credit(text: str) -> tuple[str | None, str | None] | None:
@@ -101,9 +108,9 @@ def split_caption(text: str | None) -> tuple[str | None, str | None]:
     cleaned = clean_text(text)
     if cleaned is None:
         return None, None
-    paren = _PAREN_CREDIT.search(cleaned)
+    paren = _paren_credit(cleaned)
     if paren:
-        return _caption(cleaned[: paren.start()]), clean_credit(paren["inner"])
+        return paren
     inline = _INLINE_MARKER.search(cleaned)
     if inline:
         caption = cleaned[: inline.start()] + inline["lead"].strip(_CAPTION_TAIL)

@@ -22,19 +22,22 @@ _SUFFIX = re.compile(
 )
 _EDITOR_TOKEN = re.compile(r"\(?\s*(?:eds?\.?|editors?)\s*\)?", re.IGNORECASE)
 _EDITOR_PAREN = re.compile(r"\s*\(\s*(?:eds?\.?|editors?)\s*\)", re.IGNORECASE)
-_LEAD = re.compile(
-    r"^\s*(?:(?P<ed>edited\s+by|editors?\s*:|eds?\.\s*:)|(?:written\s+)?by\b\s*:?"
-    r"|authors?\s*:|contributors?\s*:)\s*",
+_LEADS = re.compile(
+    r"(?:\s*(?:edited\s+by|editors?\s*:|eds?\.\s*:|(?:written\s+)?by\b\s*:?"
+    r"|authors?\s*:|contributors?\s*:)\s*)*",
     re.IGNORECASE,
 )
+_EDITOR_LABEL = re.compile(r"edited|editor|eds?\.", re.IGNORECASE)
 _ET_AL = re.compile(r"(?:,\s*|\s+)et\.?\s+al\.?\s*$", re.IGNORECASE)
 _SEPARATORS = re.compile(
     r"\s*;\s*|\s*&\s*|,?\s+and\s+|,?\s+with\s+(?:contributions?\s+(?:from|by)\s+)?",
     re.IGNORECASE,
 )
 _CONNECTOR = re.compile(r"(?:and|with|by|et\.?\s*al\.?)", re.IGNORECASE)
-_TRAILING_JUNK = ",;:!?*†‡§/\\|-–—\"'“”‘’«» "
-_KEEP_DOT = re.compile(r"(?:^|[\s.])(?:\w|\w\.\w+)\.$")
+_LEADING_JUNK = re.compile(r"^(?:[^\w]|_)+")
+_TRAILING_JUNK = re.compile(r"(?:[^\w)]|_)+$")
+_INITIALS = re.compile(r"(?:\w\.)+")
+_MAX_NAME_LENGTH = 300  # longer "names" are junk, not people
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +50,28 @@ class AuthorList:
 
 def _strip_edges(text: str) -> str:
     """Remove punctuation around a name, keeping initials' and suffixes' dots."""
-    start = 0
-    while start < len(text) and not text[start].isalnum():
-        start += 1
-    text = text[start:]
-    while text and _junk_end(text):
-        text = text[:-1]
+    text = _LEADING_JUNK.sub("", text)
+    previous = None
+    while text != previous:
+        previous, text = text, _strip_tail(text)
     return text
 
 
-def _junk_end(text: str) -> bool:
-    last = text[-1]
-    if last == ".":
-        return not (_KEEP_DOT.search(text) or _ends_with_suffix(text))
-    if last == ")":
-        return text.count(")") > text.count("(")
-    return last in _TRAILING_JUNK or last == "("
+def _strip_tail(text: str) -> str:
+    junk = _TRAILING_JUNK.search(text)
+    if junk:
+        core = text[: junk.start()]
+        text = core + "." if junk.group().startswith(".") and _keeps_dot(core) else core
+    extra = text.count(")") - text.count("(")
+    while extra > 0 and text.endswith(")"):
+        text, extra = text[:-1], extra - 1
+    return text
 
 
-def _ends_with_suffix(text: str) -> bool:
-    words = re.split(r"[\s,]+", text)
-    return bool(words) and _SUFFIX.fullmatch(words[-1]) is not None
+def _keeps_dot(core: str) -> bool:
+    """Whether a final "." belongs to the name: an initial ("D.") or a suffix ("Jr.")."""
+    last = core[max(core.rfind(" "), core.rfind(",")) + 1 :] + "."
+    return bool(_INITIALS.fullmatch(last) or _SUFFIX.fullmatch(last))
 
 
 def _invert(parts: list[str]) -> str:
@@ -96,7 +100,7 @@ def person_name(text: str | None) -> str | None:
     True
     """
     cleaned = clean_text(text)
-    if cleaned is None:
+    if cleaned is None or len(cleaned) > _MAX_NAME_LENGTH:
         return None
     parts = [_strip_edges(p.strip()) for p in cleaned.split(",")]
     name = _strip_edges(_invert([p for p in parts if p]))
@@ -106,11 +110,10 @@ def person_name(text: str | None) -> str | None:
 def _strip_role(text: str) -> tuple[str, bool]:
     """Remove byline labels and editor markers; say whether editors were marked."""
     editor = False
-    while m := _LEAD.match(text):
-        if not m.group(0):
-            break
-        editor = editor or bool(m["ed"])
-        text = text[m.end() :]
+    lead = _LEADS.match(text)
+    if lead and lead.group():
+        editor = _EDITOR_LABEL.search(lead.group()) is not None
+        text = text[lead.end() :]
     text, count = _EDITOR_PAREN.subn("", text)
     return _ET_AL.sub("", text), editor or count > 0
 

@@ -20,6 +20,10 @@ _CHARSET_META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _HTML_OPEN = re.compile(rb"<html[\s>]", re.I)
 _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
 _MARKUP = re.compile(rb"<(!doctype|html|head|body|div|p|a|main|title)[\s>]", re.I)
+# Text nodes are joined with a space so block elements never glue words together;
+# that space is wrong before closing punctuation after an inline element ("eBooks</a>.").
+_SPACE_BEFORE_CLOSE = re.compile(r"(?<=\S) +(?=[.,;:!?%)\]}’”](?:\s|$))")
+_SPACE_AFTER_OPEN = re.compile(r"(?<=[(\[{“‘]) +(?=\S)")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -74,7 +78,10 @@ def text_of(node: LexborNode | None) -> str | None:
     """The visible text of a node, cleaned; None when empty or absent."""
     if node is None:
         return None
-    return clean_text(node.text(deep=True, separator=" ", strip=False))
+    text = clean_text(node.text(deep=True, separator=" ", strip=False))
+    if text is None:
+        return None
+    return _SPACE_AFTER_OPEN.sub("", _SPACE_BEFORE_CLOSE.sub("", text))
 
 
 def first(root: LexborHTMLParser | LexborNode, *selectors: str) -> LexborNode | None:
