@@ -15,8 +15,11 @@ GOLDEN = ROOT / "tests" / "golden"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--regen-golden", action="store_true",
-                     help="Rewrite tests/golden/*.json from the current parsers (on purpose only).")
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        help="Rewrite tests/golden/*.json from the current parsers (on purpose only).",
+    )
 
 
 @pytest.fixture

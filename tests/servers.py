@@ -46,8 +46,9 @@ def serve_site(root: Path) -> Iterator[tuple[str, list[str]]]:
     requests: list[str] = []
     handler = type("Handler", (_SiteHandler,), {"root": root, "requests": requests})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", requests
@@ -66,8 +67,9 @@ class RedirectToLoopback(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.headers["host"] = request.url.netloc.decode()
-        request.url = request.url.copy_with(scheme=self._target.scheme, host=self._target.host,
-                                            port=self._target.port)
+        request.url = request.url.copy_with(
+            scheme=self._target.scheme, host=self._target.host, port=self._target.port
+        )
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

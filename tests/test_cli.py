@@ -22,8 +22,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_parse_prints_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["parse", str(MG115), str(SITE / "www.rand.org/topics/security-cooperation.html")],
-                       capsys)
+    code, out, _ = run(
+        ["parse", str(MG115), str(SITE / "www.rand.org/topics/security-cooperation.html")], capsys
+    )
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert [line["kind"] for line in lines] == ["publication", "topic"]
@@ -31,19 +32,22 @@ def test_parse_prints_jsonl(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_parse_with_url_for_a_file_whose_name_says_nothing(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "page.html"
     shutil.copy(MG115, page)
     code, _, err = run(["parse", str(page)], capsys)
     assert code == 1 and "--url" in err
-    code, out, _ = run(["parse", str(page), "--url", "https://www.rand.org/pubs/monographs/MG115.html"],
-                       capsys)
+    code, out, _ = run(
+        ["parse", str(page), "--url", "https://www.rand.org/pubs/monographs/MG115.html"], capsys
+    )
     assert code == 0 and json.loads(out)["url"].endswith("/MG115.html")
 
 
 @pytest.mark.parametrize("content", [b"", bytes(range(256)), b"<html><body><div><p>cut"])
 def test_parse_bad_file_is_one_line_and_nonzero(
-        content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "www.rand.org" / "pubs" / "bad.html"
     page.parent.mkdir(parents=True)
     page.write_bytes(content)
@@ -52,8 +56,9 @@ def test_parse_bad_file_is_one_line_and_nonzero(
     assert len(err.strip().splitlines()) == 1 and err.startswith("harvest: error:")
 
 
-def test_parse_missing_file_and_other_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                           ) -> None:
+def test_parse_missing_file_and_other_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(["parse", str(tmp_path / "nope.html")], capsys)
     assert code == 1 and "no such file" in err
     other = tmp_path / "example.com" / "index.html"
@@ -63,15 +68,13 @@ def test_parse_missing_file_and_other_site(tmp_path: Path, capsys: pytest.Captur
     assert code == 1 and "not rand.org" in err
 
 
-def test_parse_goes_on_after_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:
+def test_parse_goes_on_after_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["parse", str(tmp_path / "nope.html"), str(MG115)], capsys)
     assert code == 1 and "nope.html" in err
     assert json.loads(out)["title"] == "Do the Ties Still Bind?"
 
 
-def test_crawl_replay_writes_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:
+def test_crawl_replay_writes_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["crawl", "--replay", str(SITE), "--out", str(tmp_path)], capsys)
     assert code == 0, err
     latest = tmp_path / "latest"
@@ -82,14 +85,17 @@ def test_crawl_replay_writes_run_folder(tmp_path: Path, capsys: pytest.CaptureFi
     assert manifest["counts"]["fetch_failed"] == manifest["counts"]["parse_failed"] == 0
 
 
-@pytest.mark.parametrize("argv", [
-    ["crawl", "--replay", "/nonexistent/dir"],
-    ["crawl", "not-a-url", "--replay", "fixtures/site"],
-    ["crawl", "--concurrency", "0"],
-    ["crawl", "--concurrency", "many"],
-    ["frobnicate"],
-    ["parse"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["crawl", "--replay", "/nonexistent/dir"],
+        ["crawl", "not-a-url", "--replay", "fixtures/site"],
+        ["crawl", "--concurrency", "0"],
+        ["crawl", "--concurrency", "many"],
+        ["frobnicate"],
+        ["parse"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(argv, capsys)
     assert code == 2 and err

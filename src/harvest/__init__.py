@@ -59,7 +59,6 @@ __all__ = [
 ]
 
 
-def crawl_sync(settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-               ) -> RunResult:
+def crawl_sync(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
     """Run ``crawl`` to completion from synchronous code."""
     return asyncio.run(crawl(settings, transport))

@@ -46,19 +46,28 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Harvest research publishers' web pages (rand.org) into validated JSONL."""
 
 
 @app.command()
 def parse(
-    files: Annotated[list[Path], typer.Argument(help="Saved HTML pages to parse.",
-                                                show_default=False)],
-    url: Annotated[str | None, typer.Option(
-        help="The page's address, when the file's path does not give it "
-             "(a recorded site path like fixtures/site/www.rand.org/pubs/x.html does).")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="Saved HTML pages to parse.", show_default=False)
+    ],
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="The page's address, when the file's path does not give it "
+            "(a recorded site path like fixtures/site/www.rand.org/pubs/x.html does)."
+        ),
+    ] = None,
 ) -> None:
     """Parse saved pages and print their records as JSONL on stdout."""
     if url is not None and len(files) > 1:
@@ -94,25 +103,37 @@ def _parse_file(file: Path, url: str | None) -> str:
 
 @app.command()
 def crawl(
-    seeds: Annotated[list[str] | None, typer.Argument(
-        help="URLs to start from [default: the MG115 product page and the "
-             "security-cooperation topic page].", show_default=False)] = None,
-    replay: Annotated[Path | None, typer.Option(
-        help="Serve pages from this recorded site folder instead of the network.")] = None,
+    seeds: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="URLs to start from [default: the MG115 product page and the "
+            "security-cooperation topic page].",
+            show_default=False,
+        ),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="Serve pages from this recorded site folder instead of the network."),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the run's output.")] = Path("output"),
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
     max_pages: Annotated[int | None, typer.Option(help="Fetch at most this many pages.")] = None,
-    max_depth: Annotated[int | None, typer.Option(
-        help="Follow links at most this many steps from a seed.")] = None,
-    max_error_rate: Annotated[float, typer.Option(
-        help="Exit 1 when more than this share of pages failed.")] = 0.05,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")
-                     ] = False,
+    max_depth: Annotated[
+        int | None, typer.Option(help="Follow links at most this many steps from a seed.")
+    ] = None,
+    max_error_rate: Annotated[
+        float, typer.Option(help="Exit 1 when more than this share of pages failed.")
+    ] = 0.05,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
     """Crawl from seed pages, following listings to publications, and write JSONL."""
     settings = Settings(
-        seeds=tuple(seeds or DEFAULT_SEEDS), out_dir=out, replay_dir=replay,
-        concurrency=concurrency, max_pages=max_pages, max_depth=max_depth,
+        seeds=tuple(seeds or DEFAULT_SEEDS),
+        out_dir=out,
+        replay_dir=replay,
+        concurrency=concurrency,
+        max_pages=max_pages,
+        max_depth=max_depth,
         max_error_rate=max_error_rate,
     )
     if replay is not None and not replay.is_dir():
@@ -133,8 +154,7 @@ def crawl(
 
 @app.command()
 def schema(
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")
-                   ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the records harvest writes."""
     text = json.dumps(record_schema(), indent=2, ensure_ascii=False) + "\n"

@@ -47,8 +47,9 @@ class Request:
 class Frontier:
     """Admits in-scope URLs, each canonical URL at most once, within the limits."""
 
-    def __init__(self, scope: Scope, *, max_pages: int | None = None,
-                 max_depth: int | None = None) -> None:
+    def __init__(
+        self, scope: Scope, *, max_pages: int | None = None, max_depth: int | None = None
+    ) -> None:
         self.scope = scope
         self.max_pages = max_pages
         self.max_depth = max_depth

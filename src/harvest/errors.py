@@ -6,7 +6,6 @@ chained (``raise ... from exc``) so the original stays visible in debug logs::
     HarvestError
     ├── ConfigError        bad settings, arguments or paths given by the user
     ├── FetchError         a page could not be retrieved
-    │   └── ReplayMiss     the recorded site has no file for the URL
     ├── ParseError         a page could not be turned into a valid record
     └── WriteError         output could not be written
 
@@ -35,9 +34,6 @@ class FetchError(HarvestError):
         self.url = url
         self.status = status
 
-
-class ReplayMiss(FetchError):
-    """The recorded site has no page for this URL."""
 
 
 class ParseError(HarvestError):

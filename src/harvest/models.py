@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
+from pydantic.json_schema import models_json_schema
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -188,13 +189,13 @@ AnyRecord = Publication | Topic
 
 def record_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of every record kind harvest writes."""
-    from pydantic.json_schema import models_json_schema
-
     _, defs = models_json_schema(
         [(Publication, "serialization"), (Topic, "serialization"), (ErrorRecord, "serialization")],
         title="harvest records",
     )
     defs["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    defs["oneOf"] = [{"$ref": f"#/$defs/{name}"} for name in ("Publication", "Topic", "ErrorRecord")]
+    defs["oneOf"] = [
+        {"$ref": f"#/$defs/{name}"} for name in ("Publication", "Topic", "ErrorRecord")
+    ]
     defs["x-schema-version"] = SCHEMA_VERSION
     return defs

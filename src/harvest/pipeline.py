@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -28,6 +28,7 @@ from harvest.settings import Settings
 from harvest.write import RunWriter
 
 log = logging.getLogger("harvest")
+Stage = Literal["fetch", "parse", "write"]
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -44,8 +45,9 @@ class RunStats:
 
     @property
     def pages(self) -> int:
-        return self.outcomes["parsed"] + self.outcomes["fetch_failed"] + self.outcomes[
-            "parse_failed"]
+        return (
+            self.outcomes["parsed"] + self.outcomes["fetch_failed"] + self.outcomes["parse_failed"]
+        )
 
     @property
     def error_rate(self) -> float:
@@ -67,8 +69,7 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-async def crawl(settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-                ) -> RunResult:
+async def crawl(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
     """Crawl from the seeds and write one run folder under ``settings.out_dir``."""
     if transport is None and settings.replay_dir is not None:
         transport = ReplayTransport(settings.replay_dir)
@@ -88,8 +89,11 @@ class _Run:
         self.settings = settings
         self.writer = writer
         self.stats = RunStats()
-        self.frontier = Frontier(Scope.for_seeds(settings.seeds), max_pages=settings.max_pages,
-                                 max_depth=settings.max_depth)
+        self.frontier = Frontier(
+            Scope.for_seeds(settings.seeds),
+            max_pages=settings.max_pages,
+            max_depth=settings.max_depth,
+        )
         self.queue: asyncio.Queue[Request] = asyncio.Queue()
 
     async def execute(self, fetcher: Fetcher) -> None:
@@ -97,8 +101,9 @@ class _Run:
             request = self.frontier.admit_seed(seed)
             if request:
                 self.queue.put_nowait(request)
-        workers = [asyncio.create_task(self._work(fetcher))
-                   for _ in range(self.settings.concurrency)]
+        workers = [
+            asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
+        ]
         try:
             await self.queue.join()
         finally:
@@ -128,20 +133,23 @@ class _Run:
     def _parse(self, page: FetchedPage, request: Request) -> None:
         content_type = (page.content_type or "text/html").split(";")[0].strip().lower()
         if content_type not in _HTML_TYPES:
-            self._fail(page.url, "parse", f"not an HTML page: content type {content_type}",
-                       page.status)
+            self._fail(
+                page.url, "parse", f"not an HTML page: content type {content_type}", page.status
+            )
             return
         started = time.perf_counter()
         try:
-            parsed = parse_page(page.url, page.body, fetched_at=page.fetched_at,
-                                content_type=page.content_type)
+            parsed = parse_page(
+                page.url, page.body, fetched_at=page.fetched_at, content_type=page.content_type
+            )
         except ParseError as exc:
             self._fail(page.url, "parse", str(exc), page.status)
             return
         except Exception as exc:  # a parser bug must not stop the run
             log.exception("parser failed on %s", page.url)
-            self._fail(page.url, "parse", f"internal error: {type(exc).__name__}: {exc}",
-                       page.status)
+            self._fail(
+                page.url, "parse", f"internal error: {type(exc).__name__}: {exc}", page.status
+            )
             return
         finally:
             self.stats.parse_s += time.perf_counter() - started
@@ -150,12 +158,19 @@ class _Run:
         for link in self.frontier.admit_links(parsed.links, request):
             self.queue.put_nowait(link)
 
-    def _fail(self, url: str, stage: str, reason: str, status: int | None) -> None:
+    def _fail(self, url: str, stage: Stage, reason: str, status: int | None) -> None:
         log.warning("%s failed for %s: %s", stage, url, reason)
         self.stats.outcomes[f"{stage}_failed"] += 1
-        self.stats.failures[reason.split(":")[0]] += 1
-        self.writer.write(ErrorRecord(url=url, stage=stage,  # type: ignore[arg-type]
-                                      reason=reason, status=status, at=datetime.now(UTC)))
+        self.stats.failures[reason.split(":", maxsplit=1)[0]] += 1
+        self.writer.write(
+            ErrorRecord(
+                url=url,
+                stage=stage,
+                reason=reason,
+                status=status,
+                at=datetime.now(UTC),
+            )
+        )
 
     def manifest(self) -> dict[str, Any]:
         stats, finished = self.stats, datetime.now(UTC)
@@ -171,8 +186,10 @@ class _Run:
             "source": str(self.settings.replay_dir) if self.settings.replay_dir else "live",
             "counts": {
                 "pages": stats.pages,
-                **{key: stats.outcomes[key] for key in ("fetched", "parsed", "fetch_failed",
-                                                         "parse_failed")},
+                **{
+                    key: stats.outcomes[key]
+                    for key in ("fetched", "parsed", "fetch_failed", "parse_failed")
+                },
                 "records": self.writer.counts(),
                 "out_of_scope_links": self.frontier.out_of_scope,
                 "over_limit_links": self.frontier.over_limits,
@@ -182,8 +199,11 @@ class _Run:
             "bytes": stats.bytes,
             "timings_s": {"fetch": round(stats.fetch_s, 3), "parse": round(stats.parse_s, 3)},
             "pages_per_s": round(stats.pages / duration, 2) if duration > 0 else None,
-            "files": {"publication": "publications.jsonl", "topic": "topics.jsonl",
-                      "error": "errors.jsonl"},
+            "files": {
+                "publication": "publications.jsonl",
+                "topic": "topics.jsonl",
+                "error": "errors.jsonl",
+            },
         }
 
 

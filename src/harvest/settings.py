@@ -48,10 +48,16 @@ class Settings:
         _check(self.max_depth is None or self.max_depth >= 0, "max-depth must be 0 or more")
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
         object.__setattr__(self, "seeds", tuple(dict.fromkeys(seeds)))
-        object.__setattr__(self, "fetch", FetchConfig(
-            concurrency=self.concurrency, timeout_s=self.timeout_s, attempts=self.attempts,
-            user_agent=self.user_agent,
-        ))
+        object.__setattr__(
+            self,
+            "fetch",
+            FetchConfig(
+                concurrency=self.concurrency,
+                timeout_s=self.timeout_s,
+                attempts=self.attempts,
+                user_agent=self.user_agent,
+            ),
+        )
 
 
 def _check(condition: bool, message: str) -> None:

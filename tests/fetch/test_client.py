@@ -15,11 +15,13 @@ URL = "https://www.rand.org/pubs/x.html"
 FAST = FetchConfig(attempts=3, backoff_s=0.001, retry_budget_s=5)
 
 
-def fetch(handler: Callable[[httpx.Request], httpx.Response], config: FetchConfig = FAST
-          ) -> FetchedPage:
+def fetch(
+    handler: Callable[[httpx.Request], httpx.Response], config: FetchConfig = FAST
+) -> FetchedPage:
     async def go() -> FetchedPage:
         async with Fetcher(config, httpx.MockTransport(handler)) as fetcher:
             return await fetcher.fetch(URL)
+
     return asyncio.run(go())
 
 
@@ -31,9 +33,11 @@ def test_retries_a_503_then_succeeds() -> None:
 
 def test_gives_up_after_the_attempts() -> None:
     calls = []
+
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         return httpx.Response(503)
+
     with pytest.raises(FetchError, match="after 3 attempt") as caught:
         fetch(handler)
     assert caught.value.status == 503 and len(calls) == 3
@@ -41,9 +45,11 @@ def test_gives_up_after_the_attempts() -> None:
 
 def test_does_not_retry_a_404() -> None:
     calls = []
+
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         return httpx.Response(404)
+
     with pytest.raises(FetchError, match="HTTP 404") as caught:
         fetch(handler)
     assert caught.value.status == 404 and len(calls) == 1
@@ -51,11 +57,13 @@ def test_does_not_retry_a_404() -> None:
 
 def test_retries_connection_errors() -> None:
     outcomes: list[Exception | None] = [httpx.ConnectError("refused"), None]
+
     def handler(request: httpx.Request) -> httpx.Response:
         error = outcomes.pop(0)
         if error:
             raise error
         return httpx.Response(200, text="ok")
+
     assert fetch(handler).attempts == 2
 
 
@@ -67,8 +75,10 @@ def test_aborts_a_body_over_the_limit() -> None:
 
 def test_sends_an_identifying_user_agent() -> None:
     seen = {}
+
     def handler(request: httpx.Request) -> httpx.Response:
         seen["ua"] = request.headers["user-agent"]
         return httpx.Response(200, text="ok")
+
     fetch(handler)
     assert seen["ua"].startswith("harvest/")

@@ -14,8 +14,10 @@ from harvest.fetch import ReplayTransport, path_for, url_for
 ROUND_TRIPS = [
     ("https://www.rand.org/pubs/monographs/MG115.html", "www.rand.org/pubs/monographs/MG115.html"),
     ("https://www.rand.org/pubs.html?start=12", "www.rand.org/pubs.html%3Fstart=12"),
-    ("https://www.rand.org/topics/security-cooperation.html?page=2",
-     "www.rand.org/topics/security-cooperation.html%3Fpage=2"),
+    (
+        "https://www.rand.org/topics/security-cooperation.html?page=2",
+        "www.rand.org/topics/security-cooperation.html%3Fpage=2",
+    ),
     ("https://www.rand.org/", "www.rand.org/index.html"),
 ]
 
@@ -36,6 +38,7 @@ def _get(transport: ReplayTransport, url: str) -> httpx.Response:
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=transport) as client:
             return await client.get(url)
+
     return asyncio.run(go())
 
 

@@ -44,7 +44,8 @@ def test_product_page_without_title_is_refused() -> None:
     for tag in (b"citation_title", b"og:title"):
         body = body.replace(tag, b"x-" + tag)
     body = body.replace(b"<title>", b"<title>").replace(
-        b"Do the Ties Still Bind? The U.S.-ROK Security Relationship After 9/11 | RAND", b"")
+        b"Do the Ties Still Bind? The U.S.-ROK Security Relationship After 9/11 | RAND", b""
+    )
     with pytest.raises(ParseError, match="without a title"):
         parse_page(URL, body)
 

@@ -39,7 +39,8 @@ def test_every_page_has_a_golden_file() -> None:
     missing = [p for p in PAGES if not _expected_path(p).exists()]
     assert not missing, f"no golden file for {missing} (run with --regen-golden)"
     stale = sorted(
-        g.relative_to(GOLDEN).as_posix()[:-5] for g in GOLDEN.rglob("*.json")
+        g.relative_to(GOLDEN).as_posix()[:-5]
+        for g in GOLDEN.rglob("*.json")
         if g.relative_to(GOLDEN).as_posix()[:-5] not in PAGES
     )
     assert not stale, f"golden files without a page: {stale}"
@@ -50,12 +51,14 @@ def test_page_matches_golden(relpath: str, regen_golden: bool) -> None:
     actual, expected_path = _actual(relpath), _expected_path(relpath)
     if regen_golden:
         expected_path.parent.mkdir(parents=True, exist_ok=True)
-        expected_path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+        expected_path.write_text(
+            json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         pytest.skip("golden file rewritten")
     assert "error" not in actual, f"{relpath} does not parse: {actual.get('error')}"
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
-    differing = sorted(k for k in expected.keys() | actual.keys()
-                       if expected.get(k) != actual.get(k))
+    differing = sorted(
+        k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k)
+    )
     assert not differing, f"fields differ: {differing}"
     assert actual == expected

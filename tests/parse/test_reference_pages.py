@@ -54,11 +54,13 @@ def test_product_2025(with_head: bool) -> None:
     assert record.topics[0] == "Labor Markets" and len(record.topics) == 6
     assert record.doi == "10.7249/RRA2186-1"
     assert record.document_number == "RR-A2186-1"
-    assert [(d.format, d.url) for d in record.downloads] == [(
-        "PDF",
-        "https://www.rand.org/content/dam/rand/pubs/research_reports/RRA2100/RRA2186-1/"
-        "RAND_RRA2186-1.pdf",
-    )]
+    assert [(d.format, d.url) for d in record.downloads] == [
+        (
+            "PDF",
+            "https://www.rand.org/content/dam/rand/pubs/research_reports/RRA2100/RRA2186-1/"
+            "RAND_RRA2186-1.pdf",
+        )
+    ]
     assert record.sponsor == "Office of the Under Secretary of Defense for Personnel and Readiness"
     assert record.program == "Personnel, Readiness, and Health Program"
     assert record.division == "RAND National Security Research Division"
@@ -75,18 +77,31 @@ def test_commentary_2025(with_head: bool) -> None:
     assert record.content_type == "Commentary"
     assert record.published == "2025-12-01"
     assert [(a.name, a.url) for a in record.authors] == [
-        ("Marianne Lu", "https://www.rand.org/pubs/authors/l/lu_marianne.html")]
-    assert record.topics == ["Artificial Intelligence", "China", "Emerging Technologies",
-                             "Employment and Unemployment", "Labor Markets"]
+        ("Marianne Lu", "https://www.rand.org/pubs/authors/l/lu_marianne.html")
+    ]
+    assert record.topics == [
+        "Artificial Intelligence",
+        "China",
+        "Emerging Technologies",
+        "Employment and Unemployment",
+        "Labor Markets",
+    ]
     assert record.image is not None
     assert record.image.credit == "He Penglei/China News Service/VC"
-    assert record.image.caption == ("Job applicants look for employment opportunities at a job "
-                                    "fair in Chongqing, China, November 15, 2025")
+    assert record.image.caption == (
+        "Job applicants look for employment opportunities at a job "
+        "fair in Chongqing, China, November 15, 2025"
+    )
     body = record.body or ""
     assert body.startswith("In Shanghai, jobless young professionals are paying $5 a day")
     assert body.endswith("without unsettling its social foundations.")
-    for leaked in ("Subscribe", "Share on", "Policy Currents", "Related Content",
-                   "Marianne Lu is a fellow"):
+    for leaked in (
+        "Subscribe",
+        "Share on",
+        "Policy Currents",
+        "Related Content",
+        "Marianne Lu is a fellow",
+    ):
         assert leaked not in body
     # The pull quotes repeat body text; they are not paragraphs of their own.
     assert body.count("sides of the same coin") == 1

@@ -16,8 +16,13 @@ from harvest.normalize import clean_text, split_caption
 from tests.conftest import parse_fixture
 
 SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"
-MONTHS = {m: i for i, m in enumerate(
-    "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        start=1,
+    )
+}
 _SEED_DATE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4})$")
 
 
@@ -48,7 +53,10 @@ def test_mg115_header(mg115: Publication) -> None:
 def test_mg115_downloads(mg115: Publication) -> None:
     note = "Use Adobe Acrobat Reader version 10 or higher for the best experience."
     got = [(d.section, d.format, d.size_text, d.notes) for d in mg115.downloads]
-    assert got == [("Full Document", "PDF", "0.3 MB", note), ("Summary Only", "PDF", "0.1 MB", note)]
+    assert got == [
+        ("Full Document", "PDF", "0.3 MB", note),
+        ("Summary Only", "PDF", "0.1 MB", note),
+    ]
     assert [d.size_bytes for d in mg115.downloads] == [round(0.3 * 1024**2), round(0.1 * 1024**2)]
     assert all(d.url and d.url.endswith(".pdf") for d in mg115.downloads)
 
@@ -68,8 +76,13 @@ def test_mg115_summary_is_the_whole_abstract_and_nothing_else(mg115: Publication
     assert mg115.summary == clean_text(abstract)
     assert mg115.summary.startswith("The United States and South Korea enjoy")
     assert mg115.summary.endswith("management of the alliance today.")
-    for boilerplate in ("trademark", "Permission is required", "nonprofit institution",
-                        "sponsored by", "monograph series"):
+    for boilerplate in (
+        "trademark",
+        "Permission is required",
+        "nonprofit institution",
+        "sponsored by",
+        "monograph series",
+    ):
         assert boilerplate not in mg115.summary
 
 
@@ -83,14 +96,15 @@ def seed_topic_entries() -> list[dict[str, str | None]]:
     """The 22 entries of the topic seed, read from its text rendering."""
     text = (SEEDS / "topic-page-security-cooperation.txt").read_text(encoding="utf-8")
     entries = []
-    for block in text.split("  • ")[1:]:
-        block = block.split("Explore Security Cooperation")[0]
+    for raw in text.split("  • ")[1:]:
+        block = raw.split("Explore Security Cooperation")[0]
         lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
         caption = None if lines[0] in ("Report", "Commentary", "Blog") else lines.pop(0)
         kind, title, *rest = lines
         date, teaser = (rest[0], rest[1]) if _SEED_DATE.match(rest[0]) else (rest[1], rest[0])
-        entries.append({"type": kind, "title": title, "date": date, "teaser": teaser,
-                        "caption": caption})
+        entries.append(
+            {"type": kind, "title": title, "date": date, "teaser": teaser, "caption": caption}
+        )
     return entries
 
 

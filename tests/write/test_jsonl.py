@@ -14,8 +14,13 @@ from harvest.write import AtomicFile, JsonlWriter, RunWriter
 
 
 def _error(n: int) -> ErrorRecord:
-    return ErrorRecord(url=f"https://www.rand.org/{n}.html", stage="fetch", reason="HTTP 404",
-                       status=404, at=datetime(2026, 1, 1, tzinfo=UTC))
+    return ErrorRecord(
+        url=f"https://www.rand.org/{n}.html",
+        stage="fetch",
+        reason="HTTP 404",
+        status=404,
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 def test_file_appears_only_on_commit(tmp_path: Path) -> None:
@@ -25,7 +30,8 @@ def test_file_appears_only_on_commit(tmp_path: Path) -> None:
     assert not target.exists()
     writer.commit()
     assert [json.loads(line)["url"] for line in target.read_text().splitlines()] == [
-        "https://www.rand.org/1.html"]
+        "https://www.rand.org/1.html"
+    ]
     assert list(tmp_path.iterdir()) == [target]
 
 
@@ -54,7 +60,11 @@ def test_run_writer_publishes_all_files_and_latest(tmp_path: Path) -> None:
     assert not (tmp_path / "run-1" / "errors.jsonl").exists()
     run.commit({"run_id": "run-1"})
     assert sorted(p.name for p in (tmp_path / "latest").iterdir()) == [
-        "errors.jsonl", "manifest.json", "publications.jsonl", "topics.jsonl"]
+        "errors.jsonl",
+        "manifest.json",
+        "publications.jsonl",
+        "topics.jsonl",
+    ]
     assert run.counts() == {"publication": 0, "topic": 0, "error": 1}
 
 

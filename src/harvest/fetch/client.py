@@ -59,7 +59,7 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _RetryableStatus(Exception):
+class _RetryableStatusError(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
@@ -68,8 +68,9 @@ class _RetryableStatus(Exception):
 class Fetcher:
     """Fetch pages concurrently (at most ``config.concurrency`` at once)."""
 
-    def __init__(self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None
-                 ) -> None:
+    def __init__(
+        self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.config = config
         self._slots = asyncio.Semaphore(config.concurrency)
         self._client = httpx.AsyncClient(
@@ -83,8 +84,9 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self._client.aclose()
 
     async def fetch(self, url: str) -> FetchedPage:
@@ -93,8 +95,8 @@ class Fetcher:
         started = time.perf_counter()
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
-            stop=stop_after_attempt(self.config.attempts) | stop_after_delay(
-                self.config.retry_budget_s),
+            stop=stop_after_attempt(self.config.attempts)
+            | stop_after_delay(self.config.retry_budget_s),
             wait=wait_random_exponential(multiplier=self.config.backoff_s, max=30),
             reraise=False,
         )
@@ -107,21 +109,27 @@ class Fetcher:
             return replace(page, attempts=attempts, elapsed_s=time.perf_counter() - started)
         except RetryError as exc:
             raise _fetch_error(url, exc.last_attempt.exception(), attempts) from exc
-        except (httpx.HTTPError, _RetryableStatus) as exc:
+        except (httpx.HTTPError, _RetryableStatusError) as exc:
             raise _fetch_error(url, exc, attempts) from exc
 
     async def _get(self, url: str) -> FetchedPage:
         async with self._client.stream("GET", url) as response:
             if response.status_code in RETRY_STATUSES:
-                raise _RetryableStatus(response.status_code)
+                raise _RetryableStatusError(response.status_code)
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code}", url=url,
-                                 status=response.status_code)
+                raise FetchError(
+                    f"HTTP {response.status_code}", url=url, status=response.status_code
+                )
             body = await self._read_bounded(response, url)
         return FetchedPage(
-            url=url, final_url=str(response.url), status=response.status_code,
-            content_type=response.headers.get("content-type"), body=body,
-            fetched_at=datetime.now(UTC), elapsed_s=0.0, headers=dict(response.headers),
+            url=url,
+            final_url=str(response.url),
+            status=response.status_code,
+            content_type=response.headers.get("content-type"),
+            body=body,
+            fetched_at=datetime.now(UTC),
+            elapsed_s=0.0,
+            headers=dict(response.headers),
         )
 
     async def _read_bounded(self, response: httpx.Response, url: str) -> bytes:
@@ -129,20 +137,23 @@ class Fetcher:
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > self.config.max_body_bytes:
-                raise FetchError(f"body larger than {self.config.max_body_bytes} bytes", url=url,
-                                 status=response.status_code)
+                raise FetchError(
+                    f"body larger than {self.config.max_body_bytes} bytes",
+                    url=url,
+                    status=response.status_code,
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 
 
 def _is_transient(exc: BaseException | None) -> bool:
-    return isinstance(exc, _RetryableStatus | httpx.TransportError)
+    return isinstance(exc, _RetryableStatusError | httpx.TransportError)
 
 
 def _fetch_error(url: str, exc: BaseException | None, attempts: int) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
-    status = exc.status if isinstance(exc, _RetryableStatus) else None
+    status = exc.status if isinstance(exc, _RetryableStatusError) else None
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TooManyRedirects):
         reason = "too many redirects"
@@ -151,4 +162,3 @@ def _fetch_error(url: str, exc: BaseException | None, attempts: int) -> FetchErr
     elif isinstance(exc, httpx.TransportError):
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return FetchError(f"{reason} after {attempts} attempt(s)", url=url, status=status)
-

@@ -49,7 +49,7 @@ def url_for(path: Path | str) -> str | None:
     parts = PurePosixPath(Path(path).as_posix()).parts
     for i, part in enumerate(parts[:-1]):
         if _HOST.match(part) and not _NOT_HOSTS.search(part):
-            rest = "/".join(parts[i + 1:]).replace(QUERY_MARK, "?", 1)
+            rest = "/".join(parts[i + 1 :]).replace(QUERY_MARK, "?", 1)
             return f"https://{part.lower()}/{rest}"
     return None
 

@@ -56,29 +56,46 @@ def parse_page(
     try:
         if kind == "listing":
             return _listing(ListingPage(tree, canonical), common)
-        page = CommentaryPage(tree, canonical) if kind == "commentary" else ProductPage(tree, canonical)
+        page = (
+            CommentaryPage(tree, canonical)
+            if kind == "commentary"
+            else ProductPage(tree, canonical)
+        )
         return _publication(kind, page, common)
     except ValidationError as exc:
         raise ParseError(f"invalid {kind} record: {_first_error(exc)}", url=canonical) from exc
 
 
-def _publication(kind: PageKind, page: ProductPage | CommentaryPage, common: dict[str, object]
-                 ) -> Parsed:
+def _publication(
+    kind: PageKind, page: ProductPage | CommentaryPage, common: dict[str, object]
+) -> Parsed:
     title = page.title()
     if not title:
         raise ParseError(f"{kind} page without a title", url=page.url)
     fields: dict[str, object] = {
-        "content_type": page.content_type(), "title": title, "subtitle": page.subtitle(),
-        "published": page.published(), "published_raw": page.published_raw(),
-        "authors": page.authors(), "summary": page.summary(), "topics": page.topics(),
+        "content_type": page.content_type(),
+        "title": title,
+        "subtitle": page.subtitle(),
+        "published": page.published(),
+        "published_raw": page.published_raw(),
+        "authors": page.authors(),
+        "summary": page.summary(),
+        "topics": page.topics(),
     }
     if isinstance(page, ProductPage):
         fields |= {
-            "key_findings": page.key_findings(), "recommendations": page.recommendations(),
-            "downloads": page.downloads(), "print_offers": page.print_offers(),
-            "doi": page.doi(), "document_number": page.document_number(), "isbn": page.isbn(),
-            "series": page.series(), "sponsor": page.sponsor(), "program": page.program(),
-            "division": page.division(), "cover_image": page.cover_image(),
+            "key_findings": page.key_findings(),
+            "recommendations": page.recommendations(),
+            "downloads": page.downloads(),
+            "print_offers": page.print_offers(),
+            "doi": page.doi(),
+            "document_number": page.document_number(),
+            "isbn": page.isbn(),
+            "series": page.series(),
+            "sponsor": page.sponsor(),
+            "program": page.program(),
+            "division": page.division(),
+            "cover_image": page.cover_image(),
         }
     else:
         fields |= {"body": page.body(), "image": page.image()}
@@ -93,10 +110,15 @@ def _listing(page: ListingPage, common: dict[str, object]) -> Parsed:
     if not entries:
         raise ParseError("listing page without entries: no teaser list found", url=page.url)
     next_page = page.next_page()
-    record = Topic.model_validate(common | {
-        "name": name, "description": page.description(), "entries": entries,
-        "next_page": next_page,
-    })
+    record = Topic.model_validate(
+        common
+        | {
+            "name": name,
+            "description": page.description(),
+            "entries": entries,
+            "next_page": next_page,
+        }
+    )
     links = tuple(dict.fromkeys([*(e.url for e in entries), *([next_page] if next_page else [])]))
     return Parsed("listing", record, links, dict(page.provenance))
 

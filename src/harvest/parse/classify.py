@@ -13,8 +13,14 @@ from harvest.normalize import host_of
 PageKind = Literal["product", "commentary", "listing"]
 
 COMMENTARY_MARKERS = ("article.blog", ".post-heading .type-date", "article .body-text")
-PRODUCT_MARKERS = (".product-header", "#buybox", ".product-page-abstract", "#download",
-                   "table.ebook-formats", "table.purchase-formats")
+PRODUCT_MARKERS = (
+    ".product-header",
+    "#buybox",
+    ".product-page-abstract",
+    "#download",
+    "table.ebook-formats",
+    "table.purchase-formats",
+)
 LISTING_MARKERS = ("ul.teasers li", "ul.teaser-list li")
 _LISTING_URL = re.compile(r"^/(topics/[^/]+\.html|pubs\.html|topics\.html)$")
 

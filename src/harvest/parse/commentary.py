@@ -12,11 +12,23 @@ from harvest.parse.publication import PublicationPage
 BODY_SELECTORS = ("article .body-text", ".body-text", "article .article-body", "article")
 HERO_SELECTORS = (".hero-image", ".post-heading + .photo", "article .photo")
 # Inside the body, these hold repeated or promotional text, not the article.
-_NOT_BODY = frozenset({
-    "pull-quote", "social-media-buttons", "newsletter-subscription-box-wrapper", "related-resources",
-    "additional-info", "post-heading", "photo", "hero-image", "author-wrap", "authors",
-    "original-source", "caption", "credit",
-})
+_NOT_BODY = frozenset(
+    {
+        "pull-quote",
+        "social-media-buttons",
+        "newsletter-subscription-box-wrapper",
+        "related-resources",
+        "additional-info",
+        "post-heading",
+        "photo",
+        "hero-image",
+        "author-wrap",
+        "authors",
+        "original-source",
+        "caption",
+        "credit",
+    }
+)
 
 
 class CommentaryPage(PublicationPage):
@@ -35,8 +47,9 @@ class CommentaryPage(PublicationPage):
         return clean_paragraphs(text_of(p) for p in _body_paragraphs(node))
 
     def image(self) -> Image | None:
-        return self.pick("image", ("dom hero image", lambda: self.image_of(
-            first(self.tree, *HERO_SELECTORS))))
+        return self.pick(
+            "image", ("dom hero image", lambda: self.image_of(first(self.tree, *HERO_SELECTORS)))
+        )
 
 
 def _body_paragraphs(node: LexborNode) -> list[LexborNode]:

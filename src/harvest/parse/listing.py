@@ -68,7 +68,9 @@ class ListingPage(PageParser):
 
     def _entry(self, item: LexborNode) -> TopicEntry | None:
         title_node = first(item, *TITLE_SELECTORS)
-        link = (title_node.css_first("a[href]") if title_node else None) or item.css_first("a[href]")
+        link = (title_node.css_first("a[href]") if title_node else None) or item.css_first(
+            "a[href]"
+        )
         title = text_of(title_node)
         url = self.link(link.attributes.get("href")) if link else None
         if not title or not url:
@@ -96,8 +98,9 @@ class ListingPage(PageParser):
             caption, credit = caption_text, clean_credit(credit_text)
         else:
             caption, credit = split_caption(alt)
-        return Image(url=self.link(img.attributes.get("src")), alt=alt, caption=caption,
-                     credit=credit)
+        return Image(
+            url=self.link(img.attributes.get("src")), alt=alt, caption=caption, credit=credit
+        )
 
     def next_page(self) -> str | None:
         return self.pick(
@@ -121,4 +124,3 @@ def _is_featured(item: LexborNode) -> bool:
             return True
         node = node.parent
     return False
-

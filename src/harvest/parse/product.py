@@ -15,23 +15,34 @@ from selectolax.lexbor import LexborNode
 from harvest.models import Download, Image, Money, PrintOffer
 from harvest.normalize import clean_paragraphs, clean_text, parse_price, parse_size
 from harvest.normalize.identifiers import parse_doi, parse_isbn
-from harvest.parse.html import attr, first, is_heading, previous_elements, table_rows, text_of, texts
+from harvest.parse.html import (
+    attr,
+    first,
+    is_heading,
+    previous_elements,
+    table_rows,
+    text_of,
+    texts,
+)
 from harvest.parse.publication import PublicationPage
 
 _BOILERPLATE = re.compile(
     r"^(this document and trademark|rand is a nonprofit institution|permission is required"
     r"|this (?:product|publication) is part of the rand|the research (?:reported here|described)"
-    r"|this research was (?:sponsored|conducted|funded))", re.I,
+    r"|this research was (?:sponsored|conducted|funded))",
+    re.I,
 )
 _FORMAT_WORDS = re.compile(r"\s*\b(file|format|download|ebook)\b\s*", re.I)
 _PAGES = re.compile(r"(\d[\d,]*)\s*(?:pages?|pp\.?)\b", re.I)
 _SPONSOR = re.compile(
     r"\b(?:sponsored|funded|supported|commissioned)\s+by\s+(?:the\s+)?(.+?)"
-    r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)", re.I,
+    r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)",
+    re.I,
 )
 _CONDUCTED = re.compile(
     r"\bconducted\s+(?:within|by|in)\s+(?:the\s+)?(.+?)(?:\s+of\s+(?:the\s+)?(RAND\s[^.]+?))?"
-    r"\s*\.?\s*$", re.I,
+    r"\s*\.?\s*$",
+    re.I,
 )
 _SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
 
@@ -85,21 +96,29 @@ class ProductPage(PublicationPage):
             return None
         link = cell.css_first("a[href]")
         size_text = _cell_text(row, "size")
-        return Download(
-            section=section,
-            format=_format_name(cell),
-            url=self.link(link.attributes.get("href")) if link else None,
-            size_text=size_text,
-            size_bytes=parse_size(size_text),
-            notes=_cell_text(row, "notes"),
-        ) if _format_name(cell) else None
+        return (
+            Download(
+                section=section,
+                format=_format_name(cell),
+                url=self.link(link.attributes.get("href")) if link else None,
+                size_text=size_text,
+                size_bytes=parse_size(size_text),
+                notes=_cell_text(row, "notes"),
+            )
+            if _format_name(cell)
+            else None
+        )
 
     def _button_downloads(self) -> list[Download]:
         rows = []
         for link in self.tree.css("#buybox a[href], .buybox a[href], .btn-download a[href]"):
             href = self.link(link.attributes.get("href"))
             label = text_of(link) or ""
-            if href and re.search(r"\.(pdf|epub|mobi|zip)$", href, re.I) and "download" in label.lower():
+            if (
+                href
+                and re.search(r"\.(pdf|epub|mobi|zip)$", href, re.I)
+                and "download" in label.lower()
+            ):
                 rows.append(Download(format=href.rsplit(".", 1)[1].upper(), url=href))
         return _unique_by_url(rows)
 
@@ -122,7 +141,7 @@ class ProductPage(PublicationPage):
             label = text_of(item.css_first("strong"))
             text = text_of(item)
             if label and text:
-                value = clean_text(text[len(label):]) if text.startswith(label) else text
+                value = clean_text(text[len(label) :]) if text.startswith(label) else text
                 found.setdefault(label.rstrip(":").strip().lower(), value or "")
         return found
 
@@ -137,8 +156,10 @@ class ProductPage(PublicationPage):
         details = self.details()
         return self.pick(
             "isbn",
-            ("dom document details", lambda: parse_isbn(details.get("isbn/ean")
-                                                        or details.get("isbn"))),
+            (
+                "dom document details",
+                lambda: parse_isbn(details.get("isbn/ean") or details.get("isbn")),
+            ),
             ("meta citation_isbn", lambda: parse_isbn(self.meta("citation_isbn"))),
         )
 
@@ -153,8 +174,9 @@ class ProductPage(PublicationPage):
         return texts(self.tree, "#indicia p, .indicia p")
 
     def sponsor(self) -> str | None:
-        return self.pick("sponsor", ("dom indicia sentence", lambda: _match(_SPONSOR,
-                                                                            self.indicia())))
+        return self.pick(
+            "sponsor", ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia()))
+        )
 
     def program(self) -> str | None:
         return self.pick("program", ("dom indicia sentence", lambda: self._conducted(1)))

@@ -26,20 +26,38 @@ from harvest.parse.base import PageParser
 from harvest.parse.html import attr, first, meta_all, text_of, texts
 
 _WORK_TYPES = frozenset(
-    {"Article", "NewsArticle", "BlogPosting", "ScholarlyArticle", "Report", "Book",
-     "CreativeWork", "WebPage", "OpinionNewsArticle", "AnalysisNewsArticle"}
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ScholarlyArticle",
+        "Report",
+        "Book",
+        "CreativeWork",
+        "WebPage",
+        "OpinionNewsArticle",
+        "AnalysisNewsArticle",
+    }
 )
 _SITE_SUFFIX = re.compile(r"\s*[|–—-]\s*RAND(?: Corporation)?\s*$")
 _DATE_LABEL = re.compile(r"^\s*(published|posted|updated)\b[:\s]*", re.I)
 
 TITLE_SELECTORS = ("h1#RANDTitleHeadingId", ".product-header h1", ".post-heading h1", "main h1")
 DATE_SELECTORS = (
-    ".type-published .published", ".product-header .published", ".post-heading .date",
-    ".type-date .date", "p.published", "span.published",
+    ".type-published .published",
+    ".product-header .published",
+    ".post-heading .date",
+    ".type-date .date",
+    "p.published",
+    "span.published",
 )
 AUTHOR_SELECTORS = (".product-header .authors", ".author-wrap .authors", "p.authors")
-TYPE_SELECTORS = (".type-published .type", ".type-date .type", ".post-heading .type",
-                  ".product-header .type")
+TYPE_SELECTORS = (
+    ".type-published .type",
+    ".type-date .type",
+    ".post-heading .type",
+    ".product-header .type",
+)
 
 
 class PublicationPage(PageParser):
@@ -60,7 +78,10 @@ class PublicationPage(PageParser):
         structured = self.pick(
             "title",
             ("meta citation_title", lambda: self.meta("citation_title")),
-            ("json-ld headline", lambda: _ld_text(self._ld_value("headline") or self._ld_value("name"))),
+            (
+                "json-ld headline",
+                lambda: _ld_text(self._ld_value("headline") or self._ld_value("name")),
+            ),
             ("meta og:title", lambda: _strip_site(self.meta("og:title"))),
             ("dom h1", lambda: dom),
             ("html title", lambda: _strip_site(text_of(self.tree.css_first("title")))),
@@ -73,15 +94,21 @@ class PublicationPage(PageParser):
     def subtitle(self) -> str | None:
         return self.pick(
             "subtitle",
-            ("dom p.subtitle", lambda: text_of(first(self.tree, ".product-header .subtitle",
-                                                     "p.subtitle"))),
+            (
+                "dom p.subtitle",
+                lambda: text_of(first(self.tree, ".product-header .subtitle", "p.subtitle")),
+            ),
         )
 
     def published_raw(self) -> str | None:
         return self.pick(
             "published_raw",
-            ("dom date", lambda: _DATE_LABEL.sub("", text_of(first(self.tree, *DATE_SELECTORS))
-                                                 or "") or None),
+            (
+                "dom date",
+                lambda: (
+                    _DATE_LABEL.sub("", text_of(first(self.tree, *DATE_SELECTORS)) or "") or None
+                ),
+            ),
             ("json-ld datePublished", lambda: _ld_text(self._ld_value("datePublished"))),
             ("meta citation_publication_date", lambda: self.meta("citation_publication_date")),
             ("meta article:published_time", lambda: self.meta("article:published_time")),
@@ -162,8 +189,9 @@ class PublicationPage(PageParser):
             caption, credit = split_caption(alt)
         else:
             credit = clean_credit(credit_text)
-        return Image(url=self.link(img.attributes.get("src")), alt=alt, caption=caption,
-                     credit=credit)
+        return Image(
+            url=self.link(img.attributes.get("src")), alt=alt, caption=caption, credit=credit
+        )
 
 
 def _ld_types(obj: dict[str, Any]) -> set[str]:
