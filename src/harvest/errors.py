@@ -35,7 +35,6 @@ class FetchError(HarvestError):
         self.status = status
 
 
-
 class ParseError(HarvestError):
     """A page could not be parsed into a valid record."""
 

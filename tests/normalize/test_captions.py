@@ -99,6 +99,15 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
         ("Soldiers train in Iraq.", "U.S. Army photo"),
     ),
     (split_caption, "U.S. Navy Photo", (None, "U.S. Navy Photo")),
+    # A caption that merely ends in "photo" names no source: it is not a credit.
+    (split_caption, "A family photo", ("A family photo", None)),
+    (split_caption, "Students pose for a class photo", ("Students pose for a class photo", None)),
+    (split_caption, "Dinner, a photo", ("Dinner, a photo", None)),
+    (
+        split_caption,
+        "Base, 2019, 3rd Infantry Division photo",
+        ("Base, 2019", "3rd Infantry Division photo"),
+    ),
     (split_caption, "Credit: Reuters", (None, "Reuters")),
     (split_caption, "A photo of soldiers, in 2018", ("A photo of soldiers, in 2018", None)),
     (split_caption, "  Skyline of   Taipei,\u00a0Taiwan ", ("Skyline of Taipei, Taiwan", None)),

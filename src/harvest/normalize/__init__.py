@@ -8,6 +8,7 @@ Modules, one concern each:
 * ``money``: ``parse_price``, ``ParsedPrice`` (decimal-string amount + ISO 4217).
 * ``names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
 * ``captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
+* ``identifiers``: ``parse_doi``, ``parse_isbn``.
 * ``urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
 
 Every function takes ``str | None`` and returns a value or ``None`` on junk.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from harvest.normalize.captions import clean_credit, split_caption
 from harvest.normalize.dates import parse_date
+from harvest.normalize.identifiers import parse_doi, parse_isbn
 from harvest.normalize.money import ParsedPrice, parse_price
 from harvest.normalize.names import AuthorList, parse_author_list, person_name
 from harvest.normalize.sizes import parse_size
@@ -35,6 +37,8 @@ __all__ = [
     "is_http_url",
     "parse_author_list",
     "parse_date",
+    "parse_doi",
+    "parse_isbn",
     "parse_price",
     "parse_size",
     "person_name",

@@ -36,6 +36,8 @@ _BOUNDARY = re.compile(r"[,;]\s+|(?<=[a-z0-9)\]\"'’”]{2}[.!?])\s+|\s+[-–�
 _CREDIT_SHAPE = re.compile(
     r"\bphoto(?:graph)?s?(?:\s+(?:by|courtesy\s+of)\s+\S.*|\.?)$", re.IGNORECASE
 )
+# A credit that ends in "photo" names its source: "U.S. Navy Photo", "DoD photo".
+_NAMED_SOURCE = re.compile(r"(?:^|\s)[A-Z0-9][\w.&'’-]*\s+(?i:photo)")
 _BRACKET = re.compile(r"[()\[\]]")
 _CAPTION_TAIL = " ,;:-–—|([\t"
 _CREDIT_EDGES = " ,;:-–—|\t"
@@ -87,7 +89,7 @@ def _segment_credit(text: str) -> tuple[str | None, str | None] | None:
     for boundary in _BOUNDARY.finditer(text, 0, words[-1].start()):
         start = boundary.end()
     credit = text[start:]
-    if not _CREDIT_SHAPE.search(credit):
+    if not _CREDIT_SHAPE.search(credit) or not _NAMED_SOURCE.search(credit):
         return None
     caption = text[:start]
     return _caption(caption), clean_credit(credit)

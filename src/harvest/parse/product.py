@@ -13,8 +13,14 @@ import re
 from selectolax.lexbor import LexborNode
 
 from harvest.models import Download, Image, Money, PrintOffer
-from harvest.normalize import clean_paragraphs, clean_text, parse_price, parse_size
-from harvest.normalize.identifiers import parse_doi, parse_isbn
+from harvest.normalize import (
+    clean_paragraphs,
+    clean_text,
+    parse_doi,
+    parse_isbn,
+    parse_price,
+    parse_size,
+)
 from harvest.parse.html import (
     attr,
     first,
