@@ -19,7 +19,16 @@ from harvest.parse.html import attr, first, is_heading, previous_elements, text_
 LIST_SELECTORS = ("ul.teasers > li", "ul.teaser-list > li", "ul.teasers li", "ul.teaser-list li")
 TITLE_SELECTORS = ("h3.title", ".title", "h3", "h2", "h4")
 NAME_SELECTORS = ("h1#RANDTitleHeadingId", ".page-heading h1", "main h1", "h1")
-DESCRIPTION_SELECTORS = (".topic-desc", ".topic-intro p", ".page-heading p", ".intro p")
+DESCRIPTION_SELECTORS = (
+    ".topic-desc",
+    ".topic-intro p",
+    ".page-heading p",
+    ".page-heading .description",
+    ".topic-header p",
+    ".intro p",
+    ".description p",
+    "main h1 + p",
+)
 NEXT_SELECTORS = (".pagination li.next a[href]", "a[rel~=next][href]", "link[rel~=next][href]")
 _FEATURED_CLASS = re.compile(r"\bfeature(d)?\b|topic-featured|pubs-intro")
 # Lists outside the page's own content: navigation, related items, footer.

@@ -45,6 +45,7 @@ _SPONSOR = re.compile(
     r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)",
     re.I,
 )
+_FUNDED = re.compile(r"\bfunding\b.*?\bwas provided by\s+(?:the\s+)?(.+?)\s*\.?\s*$", re.I)
 _CONDUCTED = re.compile(
     r"\bconducted\s+(?:within|by|in)\s+(?:the\s+)?(.+?)(?:\s+of\s+(?:the\s+)?(RAND\s[^.]+?))?"
     r"\s*\.?\s*$",
@@ -52,6 +53,16 @@ _CONDUCTED = re.compile(
 )
 _SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
 
+_TEXT_OFFER = re.compile(
+    r"^(?:buy\s+|purchase\s+)?(?P<format>paperback|hardcover|hardback|softcover"
+    r"|spiral[- ]bound|print(?: copy)?)(?![a-z])(?P<rest>.*?)"
+    r"(?P<price>(?:\b(?:US|USD|EUR|GBP|CA|AU)\s?)?[$€£¥]\s?\d[\d,.]*"
+    r"|\d[\d,.]*\s?(?:[$€£]|USD|EUR|GBP))\s*$",
+    re.I,
+)
+BUYBOX_OFFER_SELECTORS = (
+    "#buybox option, #buybox li, #buybox .format, .buybox option, .buybox li, #purchase li"
+)
 ABSTRACT_SELECTORS = (".product-page-abstract", "div.abstract", ".print-abstract .short-abstract")
 
 
@@ -133,12 +144,29 @@ class ProductPage(PublicationPage):
         return [Download(format="PDF", url=href)] if href else []
 
     def print_offers(self) -> list[PrintOffer]:
+        found = self.pick(
+            "print_offers",
+            ("dom purchase table", self._table_offers),
+            ("dom buybox text", self._buybox_offers),
+        )
+        return found or []
+
+    def _table_offers(self) -> list[PrintOffer]:
         offers: list[PrintOffer] = []
         for table in self.tree.css("table"):
             headers, body = table_rows(table)
             if "format" in headers and "price" in headers:
                 offers.extend(o for o in (_print_row(row) for row in body) if o)
         return offers
+
+    def _buybox_offers(self) -> list[PrintOffer]:
+        """Offers written as text, e.g. a select option "Paperback (96 pages): $20.00"."""
+        offers: dict[str, PrintOffer] = {}
+        for node in self.tree.css(BUYBOX_OFFER_SELECTORS):
+            offer = _text_offer(text_of(node))
+            if offer is not None:
+                offers.setdefault(offer.format, offer)
+        return list(offers.values())
 
     def details(self) -> dict[str, str]:
         """The "Document Details" list: {label: value}, labels lowercased."""
@@ -181,7 +209,9 @@ class ProductPage(PublicationPage):
 
     def sponsor(self) -> str | None:
         return self.pick(
-            "sponsor", ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia()))
+            "sponsor",
+            ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia())),
+            ("dom indicia funding sentence", lambda: _match(_FUNDED, self.indicia())),
         )
 
     def program(self) -> str | None:
@@ -256,6 +286,20 @@ def _print_row(row: dict[str, LexborNode]) -> PrintOffer | None:
         pages=int(pages.group(1).replace(",", "")) if pages else None,
         price=Money(amount=price.amount, currency=price.currency) if price else None,
         price_text=price_text,
+    )
+
+
+def _text_offer(text: str | None) -> PrintOffer | None:
+    match = _TEXT_OFFER.match(text or "")
+    if match is None:
+        return None
+    pages = _PAGES.search(match["rest"])
+    price = parse_price(match["price"])
+    return PrintOffer(
+        format=match["format"].capitalize(),
+        pages=int(pages.group(1).replace(",", "")) if pages else None,
+        price=Money(amount=price.amount, currency=price.currency) if price else None,
+        price_text=clean_text(match["price"]),
     )
 
 
