@@ -74,7 +74,8 @@ def test_print_offers_written_in_the_buybox() -> None:
         + """<div id="buybox" class="buybox"><div class="btn-download">
     <a href="/content/dam/rand/pubs/research_briefs/RBA1/RAND_RBA1.pdf">Download PDF</a></div>
     <form><label for="f">Format</label><select id="f"><option>Paperback (96 pages): $20.00</option>
-    <option>Hardcover (112 pages): $35.00</option></select><button>Add to Cart</button></form></div>"""
+    <option>Hardcover (112 pages): $35.00</option></select>
+    <button>Add to Cart</button></form></div>"""
     )
     record = _product(main)
     assert [
@@ -117,7 +118,8 @@ def test_listing_in_2025_layout_with_description_and_wrapping_links() -> None:
     <ul class="teaser-list teasers list"><li><a href="/pubs/commentary/2025/11/x.html">
     <div class="img-col"><p class="type">Commentary</p><p class="date">Nov 3, 2025</p>
     <div class="img-wrap"><img src="/content/rand/x.jpeg" alt=""></div></div>
-    <div class="text"><h3 class="title">Drones Now</h3><p class="desc">Teaser.</p></div></a></li></ul>
+    <div class="text"><h3 class="title">Drones Now</h3><p class="desc">Teaser.</p></div>
+    </a></li></ul>
     <div class="pagination"><ul class="pagination-list"><li class="next">
     <a href="/content/rand/topics/military-drones.html?page=2#list">Next</a></li></ul></div>"""
     record = parse_page("https://www.rand.org/topics/military-drones.html", _page(main)).record
