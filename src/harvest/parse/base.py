@@ -49,6 +49,10 @@ class PageParser:
         self.provenance[name] = Provenance(None, tuple(tried))
         return None
 
+    def pick_list(self, name: str, *sources: Source[list[T]]) -> list[T]:
+        """Like ``pick`` for a list field: ``[]`` when no source gives items."""
+        return self.pick(name, *sources) or []
+
     def link(self, href: str | None) -> str | None:
         """An href made absolute and canonical against the page URL."""
         return absolute_url(href, self.url)

@@ -145,15 +145,6 @@ def _flatten_ld(data: Any) -> Iterator[dict[str, Any]]:
         yield from _flatten_ld(data.get("@graph"))
 
 
-def ld_value(objects: list[dict[str, Any]], key: str) -> Any:
-    """The first non-empty value of ``key`` among JSON-LD objects."""
-    for obj in objects:
-        value = obj.get(key)
-        if value not in (None, "", []):
-            return value
-    return None
-
-
 def is_heading(node: LexborNode) -> bool:
     return node.tag in _HEADINGS
 
@@ -185,6 +176,16 @@ def table_rows(table: LexborNode) -> tuple[list[str], list[dict[str, LexborNode]
         cells = _cells(row)
         body.append({headers[i]: cell for i, cell in enumerate(cells) if i < len(headers)})
     return headers, body
+
+
+def tables_with_headers(
+    root: LexborHTMLParser | LexborNode, *words: str
+) -> Iterator[tuple[LexborNode, list[dict[str, LexborNode]]]]:
+    """Tables having, for each word, a header cell that contains it: (table, rows)."""
+    for table in root.css("table"):
+        headers, rows = table_rows(table)
+        if all(any(word in header for header in headers) for word in words):
+            yield table, rows
 
 
 def _cells(row: LexborNode) -> list[LexborNode]:

@@ -26,7 +26,7 @@ from harvest.parse.html import (
     first,
     is_heading,
     previous_elements,
-    table_rows,
+    tables_with_headers,
     text_of,
     texts,
 )
@@ -90,21 +90,18 @@ class ProductPage(PublicationPage):
         return _unique(texts(self.tree, ".recommendations li"))
 
     def downloads(self) -> list[Download]:
-        found = self.pick(
+        return self.pick_list(
             "downloads",
             ("dom download tables", self._table_downloads),
             ("dom download button", self._button_downloads),
             ("meta citation_pdf_url", self._meta_download),
         )
-        return found or []
 
     def _table_downloads(self) -> list[Download]:
         rows: list[Download] = []
-        for table in self.tree.css("table"):
-            headers, body = table_rows(table)
-            if "format" in headers and any("size" in h for h in headers):
-                section = _section_of(table)
-                rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
+        for table, body in tables_with_headers(self.tree, "format", "size"):
+            section = _section_of(table)
+            rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
         return _unique_by_url(rows)
 
     def _download_row(self, row: dict[str, LexborNode], section: str | None) -> Download | None:
@@ -144,19 +141,16 @@ class ProductPage(PublicationPage):
         return [Download(format="PDF", url=href)] if href else []
 
     def print_offers(self) -> list[PrintOffer]:
-        found = self.pick(
+        return self.pick_list(
             "print_offers",
             ("dom purchase table", self._table_offers),
             ("dom buybox text", self._buybox_offers),
         )
-        return found or []
 
     def _table_offers(self) -> list[PrintOffer]:
         offers: list[PrintOffer] = []
-        for table in self.tree.css("table"):
-            headers, body = table_rows(table)
-            if "format" in headers and "price" in headers:
-                offers.extend(o for o in (_print_row(row) for row in body) if o)
+        for _, body in tables_with_headers(self.tree, "format", "price"):
+            offers.extend(o for o in (_print_row(row) for row in body) if o)
         return offers
 
     def _buybox_offers(self) -> list[PrintOffer]:

@@ -118,13 +118,12 @@ class PublicationPage(PageParser):
         return parse_date(self.published_raw())
 
     def authors(self) -> list[Author]:
-        found = self.pick(
+        return self.pick_list(
             "authors",
             ("dom p.authors", self._dom_authors),
             ("json-ld author", self._ld_authors),
             ("meta citation_author", self._meta_authors),
         )
-        return found or []
 
     def _dom_authors(self) -> list[Author]:
         node = first(self.tree, *AUTHOR_SELECTORS)
@@ -159,12 +158,11 @@ class PublicationPage(PageParser):
         )
 
     def topics(self) -> list[str]:
-        found = self.pick(
+        return self.pick_list(
             "topics",
             ("dom ul.related-topics", lambda: _unique(texts(self.tree, "ul.related-topics li a"))),
             ("meta DC.Subject", lambda: _split_subjects(self.meta("DC.Subject"))),
         )
-        return found or []
 
     def description(self) -> str | None:
         """The page's own short description, from metadata."""

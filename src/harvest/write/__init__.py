@@ -1,6 +1,6 @@
 """Writing: atomic JSONL files and the run folder."""
 
-from harvest.write.jsonl import AtomicFile, JsonlWriter, dumps_line, write_json
+from harvest.write.jsonl import AtomicFile, JsonlWriter, write_json
 from harvest.write.run import FILES, RunWriter
 
-__all__ = ["FILES", "AtomicFile", "JsonlWriter", "RunWriter", "dumps_line", "write_json"]
+__all__ = ["FILES", "AtomicFile", "JsonlWriter", "RunWriter", "write_json"]

@@ -75,11 +75,6 @@ class JsonlWriter(AtomicFile):
         self.count += 1
 
 
-def dumps_line(data: dict[str, Any]) -> str:
-    """One JSON line for a plain dict (non-ASCII kept as is)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
 def write_json(target: Path, data: dict[str, Any]) -> Path:
     """Write a JSON document atomically (pretty-printed, for people and tools)."""
     with AtomicFile(target) as out:
