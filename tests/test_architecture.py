@@ -1,0 +1,78 @@
+"""The public API and the one-way dependencies between harvest's modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import harvest
+import harvest.fetch
+import harvest.normalize
+import harvest.parse
+import harvest.write
+
+SRC = Path(harvest.__file__).parent
+# module (or package) -> harvest modules it must never import
+FORBIDDEN = {
+    "models": {"harvest"},  # models import nothing of harvest
+    "normalize": {
+        "harvest.parse",
+        "harvest.fetch",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.models",
+        "harvest.crawl",
+        "harvest.settings",
+    },
+    "parse": {
+        "harvest.fetch",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.crawl",
+        "harvest.settings",
+    },
+    "fetch": {"harvest.parse", "harvest.write", "harvest.pipeline", "harvest.cli"},
+    "write": {"harvest.parse", "harvest.fetch", "harvest.pipeline", "harvest.cli"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def _files(name: str) -> list[Path]:
+    package = SRC / name
+    return sorted(package.rglob("*.py")) if package.is_dir() else [SRC / f"{name}.py"]
+
+
+@pytest.mark.parametrize("name", sorted(FORBIDDEN))
+def test_dependencies_point_one_way(name: str) -> None:
+    for path in _files(name):
+        for module in _imports(path):
+            for banned in FORBIDDEN[name]:
+                if module == banned or module.startswith(banned + "."):
+                    pytest.fail(f"{path.relative_to(SRC)} imports {module}")
+
+
+@pytest.mark.parametrize(
+    "package", [harvest, harvest.fetch, harvest.normalize, harvest.parse, harvest.write]
+)
+def test_all_names_exist(package: object) -> None:
+    names = package.__all__  # type: ignore[attr-defined]
+    missing = [name for name in names if not hasattr(package, name)]
+    assert not missing
+
+
+def test_version_is_exposed() -> None:
+    assert harvest.__version__ == "0.1.0"
