@@ -61,13 +61,27 @@ def test_bad_pages_go_to_errors_and_the_run_goes_on(tmp_path: Path) -> None:
     rr2646 = site / "www.rand.org/pubs/research_reports/RR2646.html"
     rr2646.write_bytes(rr2646.read_bytes()[:5000])  # truncated
     (site / "www.rand.org/pubs/perspectives/PE353.html").unlink()  # gone
+    blog = site / "www.rand.org/blog/2020"
+    (blog / "08/missing-in-japans-deterrence-debate.html").write_bytes(b"")
+    (blog / "07/can-america-weaken-the-russia-iran-axis.html").write_bytes(bytes(range(256)) * 64)
+    (blog / "07/are-us-japan-relations-on-the-rocks.html").write_bytes(
+        b"<!DOCTYPE html><html><head><title>Example Domain</title></head>"
+        b"<body><h1>Example Domain</h1><p>For use in examples.</p></body></html>"
+    )
     result = crawl_sync(Settings(replay_dir=site, out_dir=tmp_path / "out"))
-    errors = {e["url"]: e for e in _lines(result, "errors.jsonl")}
-    assert errors["https://www.rand.org/pubs/research_reports/RR2646.html"]["stage"] == "parse"
-    assert "truncated" in errors["https://www.rand.org/pubs/research_reports/RR2646.html"]["reason"]
-    assert errors["https://www.rand.org/pubs/perspectives/PE353.html"]["status"] == 404
-    assert len(errors) == 2
-    assert len(_lines(result, "publications.jsonl")) > 20
+    errors = {e["url"].rsplit("/", 1)[1]: e for e in _lines(result, "errors.jsonl")}
+    assert {name: (e["stage"], e["status"]) for name, e in errors.items()} == {
+        "RR2646.html": ("parse", 200),
+        "PE353.html": ("fetch", 404),
+        "missing-in-japans-deterrence-debate.html": ("parse", 200),
+        "can-america-weaken-the-russia-iran-axis.html": ("parse", 200),
+        "are-us-japan-relations-on-the-rocks.html": ("parse", 200),
+    }
+    assert "truncated" in errors["RR2646.html"]["reason"]
+    assert "empty" in errors["missing-in-japans-deterrence-debate.html"]["reason"]
+    assert "binary" in errors["can-america-weaken-the-russia-iran-axis.html"]["reason"]
+    assert "no known page markup" in errors["are-us-japan-relations-on-the-rocks.html"]["reason"]
+    assert len(_lines(result, "publications.jsonl")) == 31 - 5
 
 
 def test_limits_bound_the_crawl(tmp_path: Path) -> None:
