@@ -79,3 +79,10 @@ def test_unwritable_folder_is_a_write_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(WriteError, match="cannot write"):
         JsonlWriter(blocker / "sub" / "x.jsonl")
+
+
+def test_aborted_run_leaves_no_folder(tmp_path: Path) -> None:
+    run = RunWriter(tmp_path, "run-1")
+    run.write(_error(1))
+    run.abort()
+    assert list(tmp_path.iterdir()) == []

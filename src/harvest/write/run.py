@@ -44,8 +44,13 @@ class RunWriter:
         return self.dir
 
     def abort(self) -> None:
+        """Drop everything this run wrote; an interrupted run leaves no trace."""
         for writer in self._writers.values():
             writer.abort()
+        try:
+            self.dir.rmdir()
+        except OSError:
+            pass  # not empty: something else wrote there, leave it
 
 
 def _point_latest(out_dir: Path, run_id: str) -> None:
