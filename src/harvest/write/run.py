@@ -7,6 +7,7 @@ at the newest complete run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,8 @@ class RunWriter:
         """Drop everything this run wrote; an interrupted run leaves no trace."""
         for writer in self._writers.values():
             writer.abort()
-        try:
+        with contextlib.suppress(OSError):  # not empty: something else wrote there
             self.dir.rmdir()
-        except OSError:
-            pass  # not empty: something else wrote there, leave it
 
 
 def _point_latest(out_dir: Path, run_id: str) -> None:
