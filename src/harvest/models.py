@@ -41,6 +41,16 @@ def _non_empty(value: str) -> str:
     return value
 
 
+Stage = Literal["fetch", "parse", "write"]
+
+
+def _utc_text(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z; a naive time is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 AbsoluteUrl = Annotated[str, AfterValidator(_absolute_url)]
 PartialDate = Annotated[
     str,
@@ -110,9 +120,7 @@ class Record(BaseModel):
 
     @field_serializer("fetched_at")
     def _utc_iso(self, value: datetime) -> str:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return _utc_text(value)
 
 
 class Publication(Record):
@@ -174,14 +182,14 @@ class ErrorRecord(BaseModel):
     schema_version: str = SCHEMA_VERSION
     kind: Literal["error"] = "error"
     url: str
-    stage: Literal["fetch", "parse", "write"]
+    stage: Stage
     reason: str
     status: int | None = None
     at: datetime
 
     @field_serializer("at")
     def _utc_iso(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return _utc_text(value)
 
 
 AnyRecord = Publication | Topic

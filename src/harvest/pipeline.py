@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
@@ -22,13 +22,12 @@ from harvest._version import __version__
 from harvest.crawl import Frontier, Request, Scope
 from harvest.errors import FetchError, ParseError
 from harvest.fetch import FetchedPage, Fetcher, ReplayTransport
-from harvest.models import SCHEMA_VERSION, ErrorRecord
+from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
 from harvest.parse import parse_page
 from harvest.settings import Settings
-from harvest.write import RunWriter
+from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
-Stage = Literal["fetch", "parse", "write"]
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -199,11 +198,7 @@ class _Run:
             "bytes": stats.bytes,
             "timings_s": {"fetch": round(stats.fetch_s, 3), "parse": round(stats.parse_s, 3)},
             "pages_per_s": round(stats.pages / duration, 2) if duration > 0 else None,
-            "files": {
-                "publication": "publications.jsonl",
-                "topic": "topics.jsonl",
-                "error": "errors.jsonl",
-            },
+            "files": dict(FILES),
         }
 
 

@@ -9,6 +9,7 @@ Tables are read by their header cells, never by column position.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from selectolax.lexbor import LexborNode
 
@@ -108,19 +109,18 @@ class ProductPage(PublicationPage):
         cell = row.get("format")
         if cell is None:
             return None
+        name = _format_name(cell)
+        if name is None:
+            return None
         link = cell.css_first("a[href]")
         size_text = _cell_text(row, "size")
-        return (
-            Download(
-                section=section,
-                format=_format_name(cell),
-                url=self.link(link.attributes.get("href")) if link else None,
-                size_text=size_text,
-                size_bytes=parse_size(size_text),
-                notes=_cell_text(row, "notes"),
-            )
-            if _format_name(cell)
-            else None
+        return Download(
+            section=section,
+            format=name,
+            url=self.link(link.attributes.get("href")) if link else None,
+            size_text=size_text,
+            size_bytes=parse_size(size_text),
+            notes=_cell_text(row, "notes"),
         )
 
     def _button_downloads(self) -> list[Download]:
@@ -162,8 +162,9 @@ class ProductPage(PublicationPage):
                 offers.setdefault(offer.format, offer)
         return list(offers.values())
 
+    @cached_property
     def details(self) -> dict[str, str]:
-        """The "Document Details" list: {label: value}, labels lowercased."""
+        """The "Document Details" list: {label: value}, labels lowercased (read once)."""
         found: dict[str, str] = {}
         for item in self.tree.css("#document-details li, .document-details li"):
             label = text_of(item.css_first("strong"))
@@ -176,12 +177,12 @@ class ProductPage(PublicationPage):
     def doi(self) -> str | None:
         return self.pick(
             "doi",
-            ("dom document details", lambda: parse_doi(self.details().get("doi"))),
+            ("dom document details", lambda: parse_doi(self.details.get("doi"))),
             ("meta citation_doi", lambda: parse_doi(self.meta("citation_doi"))),
         )
 
     def isbn(self) -> str | None:
-        details = self.details()
+        details = self.details
         return self.pick(
             "isbn",
             (
@@ -194,18 +195,19 @@ class ProductPage(PublicationPage):
     def document_number(self) -> str | None:
         return self.pick(
             "document_number",
-            ("dom document details", lambda: self.details().get("document number") or None),
+            ("dom document details", lambda: self.details.get("document number") or None),
         )
 
+    @cached_property
     def indicia(self) -> list[str]:
-        """The sentences about sponsor, program and series below the abstract."""
+        """The sentences about sponsor, program and series below the abstract (read once)."""
         return texts(self.tree, "#indicia p, .indicia p")
 
     def sponsor(self) -> str | None:
         return self.pick(
             "sponsor",
-            ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia())),
-            ("dom indicia funding sentence", lambda: _match(_FUNDED, self.indicia())),
+            ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia)),
+            ("dom indicia funding sentence", lambda: _match(_FUNDED, self.indicia)),
         )
 
     def program(self) -> str | None:
@@ -219,7 +221,7 @@ class ProductPage(PublicationPage):
         )
 
     def _conducted(self, group: int) -> str | None:
-        for sentence in self.indicia():
+        for sentence in self.indicia:
             for clause in re.split(r"(?<=\.)\s+", sentence):
                 match = _CONDUCTED.search(clause)
                 if match and match.group(group):
@@ -229,8 +231,8 @@ class ProductPage(PublicationPage):
     def series(self) -> str | None:
         return self.pick(
             "series",
-            ("dom indicia sentence", lambda: _match(_SERIES, self.indicia())),
-            ("dom document details", lambda: self.details().get("series") or None),
+            ("dom indicia sentence", lambda: _match(_SERIES, self.indicia)),
+            ("dom document details", lambda: self.details.get("series") or None),
         )
 
     def cover_image(self) -> Image | None:
@@ -271,29 +273,26 @@ def _print_row(row: dict[str, LexborNode]) -> PrintOffer | None:
     text = text_of(row.get("format"))
     if not text:
         return None
-    pages = _PAGES.search(text)
     name = clean_text(_PAGES.sub(" ", text)) or text
-    price_text = text_of(row.get("price"))
-    price = parse_price(price_text)
-    return PrintOffer(
-        format=name,
-        pages=int(pages.group(1).replace(",", "")) if pages else None,
-        price=Money(amount=price.amount, currency=price.currency) if price else None,
-        price_text=price_text,
-    )
+    return _offer(name, text, text_of(row.get("price")))
 
 
 def _text_offer(text: str | None) -> PrintOffer | None:
     match = _TEXT_OFFER.match(text or "")
     if match is None:
         return None
-    pages = _PAGES.search(match["rest"])
-    price = parse_price(match["price"])
+    return _offer(match["format"].capitalize(), match["rest"], clean_text(match["price"]))
+
+
+def _offer(name: str, pages_text: str, price_text: str | None) -> PrintOffer:
+    """A print offer from its format name, the text holding "N pages", and the price shown."""
+    pages = _PAGES.search(pages_text)
+    price = parse_price(price_text)
     return PrintOffer(
-        format=match["format"].capitalize(),
+        format=name,
         pages=int(pages.group(1).replace(",", "")) if pages else None,
         price=Money(amount=price.amount, currency=price.currency) if price else None,
-        price_text=clean_text(match["price"]),
+        price_text=price_text,
     )
 
 
