@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,9 +18,10 @@ import typer
 
 from harvest._version import __version__
 from harvest.errors import ConfigError, HarvestError
-from harvest.fetch import url_for
+from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.models import record_schema
 from harvest.parse import parse_page
+from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
 from harvest.settings import DEFAULT_SEEDS, Settings, debug_enabled
 
@@ -101,6 +103,13 @@ def _parse_file(file: Path, url: str | None) -> str:
     return parsed.record.model_dump_json()
 
 
+def _pair(text: str) -> tuple[str, str]:
+    host, sep, address = text.partition("=")
+    if not sep:
+        raise ConfigError(f"--resolve wants HOST=ADDRESS, not {text!r}")
+    return host.strip().lower(), address.strip()
+
+
 @app.command()
 def crawl(
     seeds: Annotated[
@@ -116,7 +125,52 @@ def crawl(
         typer.Option(help="Serve pages from this recorded site folder instead of the network."),
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the run's output.")] = Path("output"),
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once, in all.")] = 8,
+    per_host_concurrency: Annotated[
+        int | None,
+        typer.Option(
+            help="Requests in flight at once to one host [default: 2 live, no limit on replay].",
+            show_default=False,
+        ),
+    ] = None,
+    delay: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds between request starts on one host; robots.txt Crawl-delay can raise "
+            "it [default: 1 live, 0 on replay].",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Connect and read timeout, seconds.")] = 30.0,
+    deadline: Annotated[
+        float, typer.Option(help="Total time one request may take, body included, seconds.")
+    ] = 60.0,
+    attempts: Annotated[int, typer.Option(help="Tries per request (retries + 1).")] = 3,
+    retry_after_cap: Annotated[
+        float, typer.Option(help="Longest Retry-After honored, seconds; longer gives up.")
+    ] = 120.0,
+    max_body_mb: Annotated[
+        float, typer.Option(help="Largest body kept, MiB, after decompression.")
+    ] = 8.0,
+    max_redirects: Annotated[int, typer.Option(help="Redirect hops followed per page.")] = 5,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Host the crawl may visit (repeat) [default: the seeds' hosts].",
+            show_default=False,
+        ),
+    ] = None,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); "
+            "such a host may be on a private address.",
+            show_default=False,
+        ),
+    ] = None,
+    user_agent: Annotated[
+        str, typer.Option(help="User-Agent sent, with a contact URL or address.")
+    ] = DEFAULT_USER_AGENT,
     max_pages: Annotated[int | None, typer.Option(help="Fetch at most this many pages.")] = None,
     max_depth: Annotated[
         int | None, typer.Option(help="Follow links at most this many steps from a seed.")
@@ -126,30 +180,74 @@ def crawl(
     ] = 0.05,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
 ) -> None:
-    """Crawl from seed pages, following listings to publications, and write JSONL."""
+    """Crawl from seed pages, following listings to publications, and write JSONL.
+
+    Live crawls obey robots.txt, wait between requests to a host, retry what is
+    worth retrying and never connect to private addresses the user did not name.
+    SIGINT or SIGTERM stops after the requests in flight and publishes what was
+    harvested (exit 130); a second signal stops at once.
+    """
     settings = Settings(
         seeds=tuple(seeds or DEFAULT_SEEDS),
         out_dir=out,
         replay_dir=replay,
         concurrency=concurrency,
+        per_host_concurrency=per_host_concurrency,
+        delay_s=delay,
+        timeout_s=timeout,
+        deadline_s=deadline,
+        attempts=attempts,
+        retry_after_cap_s=retry_after_cap,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+        max_redirects=max_redirects,
+        allowed_hosts=tuple(allow_host or ()),
+        resolve=tuple(_pair(text) for text in resolve or ()),
+        user_agent=user_agent,
         max_pages=max_pages,
         max_depth=max_depth,
         max_error_rate=max_error_rate,
     )
     if replay is not None and not replay.is_dir():
         raise ConfigError(f"replay folder not found: {replay}")
-    result = asyncio.run(run_crawl(settings))
+    result = asyncio.run(_crawl_until_signalled(settings))
     counts = result.manifest["counts"]
-    if not quiet:
+    if not quiet or result.interrupted:
         records = counts["records"]
         typer.echo(
             f"harvest: {counts['pages']} pages, {records['publication']} publications, "
             f"{records['topic']} topics, {records['error']} errors -> {result.run_dir}",
             err=True,
         )
+    if result.interrupted:
+        _error(
+            f"interrupted by {result.interrupted}: {counts['unfinished']} pages not harvested "
+            f"(listed in {result.run_dir / 'manifest.json'})"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
     if result.error_rate > settings.max_error_rate:
         _error(f"{result.error_rate:.0%} of pages failed (see {result.run_dir / 'errors.jsonl'})")
         raise typer.Exit(EXIT_FAILED)
+
+
+async def _crawl_until_signalled(settings: Settings) -> RunResult:
+    """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
+    stop, loop = StopRequest(), asyncio.get_running_loop()
+    signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+    for number, name in signals.items():
+        loop.add_signal_handler(number, _on_signal, stop, name)
+    try:
+        return await run_crawl(settings, stop=stop)
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
+
+
+def _on_signal(stop: StopRequest, name: str) -> None:
+    if stop.requested.is_set():
+        _error(f"{name} again: stopping now")
+    else:
+        _error(f"{name}: finishing requests in flight; send it again to stop now")
+    stop.request(name)
 
 
 @app.command()

@@ -25,8 +25,12 @@ class Scope:
     def for_seeds(cls, seeds: Iterable[str]) -> Scope:
         """The default scope: the seeds' hosts, publication and listing pages."""
         hosts = frozenset(h for h in (host_of(s) for s in seeds) if h)
-        patterns = tuple(re.compile(f"^{p}$") for p in (*PUBLICATION_PATHS, *LISTING_PATHS))
-        return cls(hosts, patterns)
+        return cls(hosts, cls.default_patterns())
+
+    @staticmethod
+    def default_patterns() -> tuple[re.Pattern[str], ...]:
+        """Publication and listing page paths on rand.org."""
+        return tuple(re.compile(f"^{p}$") for p in (*PUBLICATION_PATHS, *LISTING_PATHS))
 
     def allows(self, url: str) -> bool:
         host = host_of(url)
@@ -65,6 +69,14 @@ class Frontier:
         """The new, in-scope requests among links found on ``parent``."""
         admitted = (self._admit(url, parent.depth + 1) for url in urls)
         return [request for request in admitted if request is not None]
+
+    def claim(self, url: str) -> bool:
+        """Mark ``url`` (a redirect target) fetched; False if it already was or will be."""
+        canonical = canonical_url(url)
+        if canonical is None or canonical in self._seen:
+            return False
+        self._seen.add(canonical)
+        return True
 
     def _admit(self, url: str, depth: int, *, check_scope: bool = True) -> Request | None:
         canonical = canonical_url(url)

@@ -24,15 +24,28 @@ class ConfigError(HarvestError):
 
 
 class FetchError(HarvestError):
-    """A page could not be retrieved.
+    """A page could not be retrieved, or harvest chose not to retrieve it.
 
-    ``status`` is the HTTP status when a response arrived, else ``None``.
+    ``status`` is the HTTP status when a response arrived, else ``None``;
+    ``outcome`` names what happened in one word (``http_error``, ``timeout``,
+    ``robots_disallowed`` ...: see ``harvest.fetch.OUTCOMES``); ``attempts``
+    counts the requests made.
     """
 
-    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        outcome: str = "http_error",
+        attempts: int = 1,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
+        self.outcome = outcome
+        self.attempts = attempts
 
 
 class ParseError(HarvestError):

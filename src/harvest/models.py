@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 from pydantic.json_schema import models_json_schema
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
@@ -175,7 +175,13 @@ class Topic(Record):
 
 
 class ErrorRecord(BaseModel):
-    """A page that could not be fetched or parsed (a line of ``errors.jsonl``)."""
+    """A page that gave no record (a line of ``errors.jsonl``).
+
+    ``outcome`` says why in one word: a failure (``http_error``, ``timeout``,
+    ``network``, ``parse_error`` ...) or a page harvest chose to skip
+    (``robots_disallowed``, ``redirect_offsite``, ``not_html``); ``attempts``
+    counts the HTTP requests made for it.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -184,7 +190,9 @@ class ErrorRecord(BaseModel):
     url: str
     stage: Stage
     reason: str
+    outcome: str | None = None
     status: int | None = None
+    attempts: int | None = None
     at: datetime
 
     @field_serializer("at")

@@ -21,37 +21,58 @@ import httpx
 from harvest._version import __version__
 from harvest.crawl import Frontier, Request, Scope
 from harvest.errors import FetchError, ParseError
-from harvest.fetch import FetchedPage, Fetcher, ReplayTransport
+from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher, ReplayTransport
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
+from harvest.normalize import canonical_url
 from harvest.parse import parse_page
 from harvest.settings import Settings
 from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class StopRequest:
+    """How a run is asked to stop: the first request drains, the second cuts short.
+
+    Draining: no new request starts; those in flight get ``grace_s`` to finish.
+    Cutting short: in-flight requests are cancelled. Either way what was
+    harvested is published, with ``"outcome": "interrupted"`` in the manifest.
+    """
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.now = asyncio.Event()
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        if self.requested.is_set():
+            self.now.set()
+            return
+        self.reason = reason
+        self.requested.set()
 
 
 @dataclass
 class RunStats:
-    """What a run did, for the manifest."""
+    """What a run did with its pages, for the manifest."""
 
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
-    bytes: int = 0
-    fetch_s: float = 0.0
+    skipped: Counter[str] = field(default_factory=Counter)
     parse_s: float = 0.0
 
     @property
     def pages(self) -> int:
-        return (
-            self.outcomes["parsed"] + self.outcomes["fetch_failed"] + self.outcomes["parse_failed"]
-        )
+        return sum(self.outcomes[key] for key in ("parsed", "skipped", *_FAILED))
 
     @property
     def error_rate(self) -> float:
-        failed = self.outcomes["fetch_failed"] + self.outcomes["parse_failed"]
+        failed = sum(self.outcomes[key] for key in _FAILED)
         return failed / self.pages if self.pages else 0.0
+
+
+_FAILED = ("fetch_failed", "parse_failed")
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,7 @@ class RunResult:
     run_dir: Path
     manifest: dict[str, Any]
     error_rate: float
+    interrupted: str | None = None
 
 
 def new_run_id() -> str:
@@ -68,32 +90,47 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-async def crawl(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
-    """Crawl from the seeds and write one run folder under ``settings.out_dir``."""
+async def crawl(
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    stop: StopRequest | None = None,
+) -> RunResult:
+    """Crawl from the seeds and write one run folder under ``settings.out_dir``.
+
+    ``stop`` lets a caller (the CLI's signal handlers) end the run early and
+    still publish what was harvested; ``latest`` then keeps pointing at the
+    last complete run.
+    """
     if transport is None and settings.replay_dir is not None:
         transport = ReplayTransport(settings.replay_dir)
-    run = _Run(settings, RunWriter(settings.out_dir, new_run_id()))
+    run = _Run(settings, RunWriter(settings.out_dir, new_run_id()), stop or StopRequest())
     try:
         async with Fetcher(settings.fetch, transport) as fetcher:
             await run.execute(fetcher)
+            manifest = run.manifest(fetcher)
     except BaseException:
         run.writer.abort()
         raise
-    manifest = run.manifest()
-    return RunResult(run.writer.commit(manifest), manifest, run.stats.error_rate)
+    run_dir = run.writer.commit(manifest, point_latest=run.interrupted is None)
+    return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
 
 
 class _Run:
-    def __init__(self, settings: Settings, writer: RunWriter) -> None:
+    def __init__(self, settings: Settings, writer: RunWriter, stop: StopRequest) -> None:
         self.settings = settings
         self.writer = writer
+        self.stop = stop
         self.stats = RunStats()
         self.frontier = Frontier(
-            Scope.for_seeds(settings.seeds),
+            Scope(frozenset(settings.allowed_hosts), Scope.default_patterns()),
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
         )
         self.queue: asyncio.Queue[Request] = asyncio.Queue()
+        self.in_flight: set[str] = set()
+        self.unfinished: list[str] = []
+        self.interrupted: str | None = None
 
     async def execute(self, fetcher: Fetcher) -> None:
         for seed in self.settings.seeds:
@@ -103,18 +140,41 @@ class _Run:
         workers = [
             asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
         ]
+        waits = [asyncio.ensure_future(e.wait()) for e in (self.stop.requested, self.stop.now)]
+        done = asyncio.ensure_future(self.queue.join())
         try:
-            await self.queue.join()
+            await asyncio.wait([done, waits[0]], return_when=asyncio.FIRST_COMPLETED)
+            if not done.done():
+                self.interrupted = self.stop.reason or "stop requested"
+                log.warning("stopping (%s): finishing requests in flight", self.interrupted)
+                await asyncio.wait(
+                    [done, waits[1]],
+                    timeout=self.settings.stop_grace_s,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            for task in (*workers, *waits, done):
+                task.cancel()
+            await asyncio.gather(*workers, *waits, done, return_exceptions=True)
+        self.unfinished.extend(sorted(self.in_flight))
+        while not self.queue.empty():
+            self.unfinished.append(self.queue.get_nowait().url)
 
     async def _work(self, fetcher: Fetcher) -> None:
         while True:
             request = await self.queue.get()
             try:
-                await self._handle(fetcher, request)
+                if self.stop.requested.is_set():
+                    self.unfinished.append(request.url)
+                    continue
+                self.in_flight.add(request.url)
+                try:
+                    await self._handle(fetcher, request)
+                except Exception as exc:  # a bug must not kill the worker, nor the run
+                    log.exception("internal error on %s", request.url)
+                    reason = f"internal error: {type(exc).__name__}: {exc}"
+                    self._fail(request.url, "fetch", reason, None, "internal_error", None)
+                self.in_flight.discard(request.url)
             finally:
                 self.queue.task_done()
 
@@ -122,33 +182,28 @@ class _Run:
         try:
             page = await fetcher.fetch(request.url)
         except FetchError as exc:
-            self._fail(request.url, "fetch", str(exc), exc.status)
+            self._fail(request.url, "fetch", str(exc), exc.status, exc.outcome, exc.attempts)
             return
         self.stats.outcomes["fetched"] += 1
-        self.stats.bytes += len(page.body)
-        self.stats.fetch_s += page.elapsed_s
+        if page.final_url != request.url and not self.frontier.claim(page.final_url):
+            self.stats.outcomes["redirected_to_seen"] += 1  # fetched under its own URL
+            return
         self._parse(page, request)
 
     def _parse(self, page: FetchedPage, request: Request) -> None:
-        content_type = (page.content_type or "text/html").split(";")[0].strip().lower()
-        if content_type not in _HTML_TYPES:
-            self._fail(
-                page.url, "parse", f"not an HTML page: content type {content_type}", page.status
-            )
-            return
+        url = canonical_url(page.final_url) or page.url
         started = time.perf_counter()
         try:
             parsed = parse_page(
-                page.url, page.body, fetched_at=page.fetched_at, content_type=page.content_type
+                url, page.body, fetched_at=page.fetched_at, content_type=page.content_type
             )
         except ParseError as exc:
-            self._fail(page.url, "parse", str(exc), page.status)
+            self._fail(url, "parse", str(exc), page.status, "parse_error", page.attempts)
             return
         except Exception as exc:  # a parser bug must not stop the run
-            log.exception("parser failed on %s", page.url)
-            self._fail(
-                page.url, "parse", f"internal error: {type(exc).__name__}: {exc}", page.status
-            )
+            log.exception("parser failed on %s", url)
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            self._fail(url, "parse", reason, page.status, "parser_bug", page.attempts)
             return
         finally:
             self.stats.parse_s += time.perf_counter() - started
@@ -157,47 +212,79 @@ class _Run:
         for link in self.frontier.admit_links(parsed.links, request):
             self.queue.put_nowait(link)
 
-    def _fail(self, url: str, stage: Stage, reason: str, status: int | None) -> None:
-        log.warning("%s failed for %s: %s", stage, url, reason)
-        self.stats.outcomes[f"{stage}_failed"] += 1
-        self.stats.failures[reason.split(":", maxsplit=1)[0]] += 1
+    def _fail(
+        self,
+        url: str,
+        stage: Stage,
+        reason: str,
+        status: int | None,
+        outcome: str,
+        attempts: int | None,
+    ) -> None:
+        if outcome in SKIPPED_OUTCOMES:
+            log.info("skipped %s: %s", url, reason)
+            self.stats.outcomes["skipped"] += 1
+            self.stats.skipped[outcome] += 1
+        else:
+            log.warning("%s failed for %s: %s", stage, url, reason)
+            self.stats.outcomes[f"{stage}_failed"] += 1
+            self.stats.failures[outcome] += 1
         self.writer.write(
             ErrorRecord(
                 url=url,
                 stage=stage,
                 reason=reason,
+                outcome=outcome,
                 status=status,
+                attempts=attempts,
                 at=datetime.now(UTC),
             )
         )
 
-    def manifest(self) -> dict[str, Any]:
-        stats, finished = self.stats, datetime.now(UTC)
+    def manifest(self, fetcher: Fetcher) -> dict[str, Any]:
+        stats, settings, finished = self.stats, self.settings, datetime.now(UTC)
         duration = (finished - stats.started_at).total_seconds()
+        config = settings.fetch
         return {
             "run_id": self.writer.run_id,
             "harvest_version": __version__,
             "schema_version": SCHEMA_VERSION,
+            "outcome": "interrupted" if self.interrupted else "complete",
+            "interrupted_by": self.interrupted,
             "started_at": _iso(stats.started_at),
             "finished_at": _iso(finished),
             "duration_s": round(duration, 3),
-            "seeds": list(self.settings.seeds),
-            "source": str(self.settings.replay_dir) if self.settings.replay_dir else "live",
+            "seeds": list(settings.seeds),
+            "source": str(settings.replay_dir) if settings.replay_dir else "live",
             "counts": {
                 "pages": stats.pages,
                 **{
                     key: stats.outcomes[key]
-                    for key in ("fetched", "parsed", "fetch_failed", "parse_failed")
+                    for key in ("fetched", "parsed", "skipped", *_FAILED, "redirected_to_seen")
                 },
+                "unfinished": len(self.unfinished),
                 "records": self.writer.counts(),
                 "out_of_scope_links": self.frontier.out_of_scope,
                 "over_limit_links": self.frontier.over_limits,
             },
-            "failures": dict(stats.failures),
+            "failures": dict(sorted(stats.failures.items())),
+            "skipped": dict(sorted(stats.skipped.items())),
             "error_rate": round(stats.error_rate, 4),
-            "bytes": stats.bytes,
-            "timings_s": {"fetch": round(stats.fetch_s, 3), "parse": round(stats.parse_s, 3)},
+            "fetch": {**fetcher.stats.summary(), "host_delays_s": fetcher.host_delays()},
+            "timings_s": {
+                "fetch": round(fetcher.stats.seconds, 3),
+                "parse": round(stats.parse_s, 3),
+            },
             "pages_per_s": round(stats.pages / duration, 2) if duration > 0 else None,
+            "politeness": {
+                "user_agent": config.user_agent,
+                "concurrency": config.concurrency,
+                "per_host_concurrency": config.per_host_concurrency,
+                "delay_s": config.delay_s,
+                "allowed_hosts": sorted(config.allowed_hosts),
+                "obey_robots": config.obey_robots,
+            },
+            "unfinished_urls": self.unfinished,
             "files": dict(FILES),
         }
 

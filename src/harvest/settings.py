@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvest.errors import ConfigError
 from harvest.fetch import DEFAULT_USER_AGENT, FetchConfig
-from harvest.normalize import canonical_url
+from harvest.normalize import canonical_url, host_of
 
 DEFAULT_SEEDS = (
     "https://www.rand.org/pubs/monographs/MG115.html",
@@ -18,18 +19,34 @@ DEFAULT_SEEDS = (
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a crawl needs to know; validated on construction."""
+    """Everything a crawl needs to know; validated on construction.
+
+    Politeness defaults depend on where pages come from: live, at most
+    ``per_host_concurrency`` = 2 requests at once per host, starts ``delay_s`` = 1 s
+    apart; from a recorded site (``replay_dir``), no limit beyond ``concurrency``.
+    ``allowed_hosts`` defaults to the seeds' hosts.
+    """
 
     seeds: tuple[str, ...] = DEFAULT_SEEDS
     out_dir: Path = Path("output")
     replay_dir: Path | None = None
     concurrency: int = 8
+    per_host_concurrency: int | None = None
+    delay_s: float | None = None
     timeout_s: float = 30.0
+    deadline_s: float = 60.0
     attempts: int = 3
+    retry_after_cap_s: float = 120.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_redirects: int = 5
     max_pages: int | None = None
     max_depth: int | None = None
     max_error_rate: float = 0.05
     user_agent: str = DEFAULT_USER_AGENT
+    allowed_hosts: tuple[str, ...] = ()
+    resolve: tuple[tuple[str, str], ...] = ()
+    obey_robots: bool = True
+    stop_grace_s: float = 10.0
     fetch: FetchConfig = field(init=False)
 
     def __post_init__(self) -> None:
@@ -42,22 +59,57 @@ class Settings:
         if not seeds:
             raise ConfigError("no seed URL to start from")
         _check(self.concurrency >= 1, "concurrency must be at least 1")
+        _check(
+            self.per_host_concurrency is None or self.per_host_concurrency >= 1,
+            "per-host concurrency must be at least 1",
+        )
+        _check(self.delay_s is None or self.delay_s >= 0, "delay must be 0 or more")
         _check(self.timeout_s > 0, "timeout must be positive")
+        _check(self.deadline_s > 0, "deadline must be positive")
         _check(self.attempts >= 1, "attempts must be at least 1")
+        _check(self.retry_after_cap_s >= 0, "retry-after cap must be 0 or more")
+        _check(self.max_body_bytes >= 1024, "max body must be at least 1 KiB")
+        _check(self.max_redirects >= 0, "max-redirects must be 0 or more")
         _check(self.max_pages is None or self.max_pages >= 1, "max-pages must be at least 1")
         _check(self.max_depth is None or self.max_depth >= 0, "max-depth must be 0 or more")
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
+        _check(bool(self.user_agent.strip()), "user agent must not be empty")
+        for host, address in self.resolve:
+            _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")
+            _check(_is_address(address), f"--resolve: not an IP address: {address!r}")
         object.__setattr__(self, "seeds", tuple(dict.fromkeys(seeds)))
+        hosts = self.allowed_hosts or tuple(h for h in map(host_of, self.seeds) if h)
+        object.__setattr__(self, "allowed_hosts", tuple(dict.fromkeys(h.lower() for h in hosts)))
+        live = self.replay_dir is None
         object.__setattr__(
             self,
             "fetch",
             FetchConfig(
                 concurrency=self.concurrency,
-                timeout_s=self.timeout_s,
+                per_host_concurrency=self.per_host_concurrency
+                or (min(2, self.concurrency) if live else self.concurrency),
+                delay_s=(1.0 if live else 0.0) if self.delay_s is None else self.delay_s,
+                connect_timeout_s=min(self.timeout_s, self.deadline_s),
+                read_timeout_s=self.timeout_s,
+                deadline_s=self.deadline_s,
                 attempts=self.attempts,
+                retry_after_cap_s=self.retry_after_cap_s,
+                max_body_bytes=self.max_body_bytes,
+                max_redirects=self.max_redirects,
                 user_agent=self.user_agent,
+                obey_robots=self.obey_robots,
+                allowed_hosts=frozenset(self.allowed_hosts),
+                resolve=tuple((h.lower(), a) for h, a in self.resolve),
             ),
         )
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check(condition: bool, message: str) -> None:

@@ -12,7 +12,7 @@ from harvest.errors import FetchError
 from harvest.fetch import FetchConfig, FetchedPage, Fetcher
 
 URL = "https://www.rand.org/pubs/x.html"
-FAST = FetchConfig(attempts=3, backoff_s=0.001, retry_budget_s=5)
+FAST = FetchConfig(attempts=3, backoff_s=0.001, retry_budget_s=5, delay_s=0, obey_robots=False)
 
 
 def fetch(
@@ -27,7 +27,7 @@ def fetch(
 
 def test_retries_a_503_then_succeeds() -> None:
     statuses = iter([503, 503, 200])
-    page = fetch(lambda request: httpx.Response(next(statuses), text="<html></html>"))
+    page = fetch(lambda request: httpx.Response(next(statuses), html="<html></html>"))
     assert (page.status, page.attempts, page.body) == (200, 3, b"<html></html>")
 
 
@@ -62,7 +62,7 @@ def test_retries_connection_errors() -> None:
         error = outcomes.pop(0)
         if error:
             raise error
-        return httpx.Response(200, text="ok")
+        return httpx.Response(200, html="<p>ok</p>")
 
     assert fetch(handler).attempts == 2
 
@@ -78,7 +78,7 @@ def test_sends_an_identifying_user_agent() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen["ua"] = request.headers["user-agent"]
-        return httpx.Response(200, text="ok")
+        return httpx.Response(200, html="<p>ok</p>")
 
     fetch(handler)
     assert seen["ua"].startswith("harvest/")

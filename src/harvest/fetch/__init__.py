@@ -1,14 +1,27 @@
-"""Fetching: the shared async HTTP client and the offline replay transport."""
+"""Fetching: the shared async HTTP client, its politeness and guards, and offline replay."""
 
-from harvest.fetch.client import DEFAULT_USER_AGENT, FetchConfig, FetchedPage, Fetcher
+from harvest.fetch.client import (
+    DEFAULT_USER_AGENT,
+    OUTCOMES,
+    SKIPPED_OUTCOMES,
+    FetchConfig,
+    FetchedPage,
+    Fetcher,
+    FetchStats,
+    retry_after_s,
+)
 from harvest.fetch.replay import ReplayTransport, path_for, url_for
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "OUTCOMES",
+    "SKIPPED_OUTCOMES",
     "FetchConfig",
+    "FetchStats",
     "FetchedPage",
     "Fetcher",
     "ReplayTransport",
     "path_for",
+    "retry_after_s",
     "url_for",
 ]

@@ -1,47 +1,102 @@
-"""The fetcher: one shared ``httpx.AsyncClient``, bounded, retried, converted errors.
+"""The fetcher: one shared ``httpx.AsyncClient``, polite, retried, bounded, and counted.
 
-httpx and tenacity exceptions are converted here, once, into ``FetchError``.
-Tests and offline runs swap the *transport* (``ReplayTransport``,
-``httpx.MockTransport``), never the client.
+A fetch is: robots.txt check -> request (retried) -> redirect hop (checked,
+then robots and request again) ... -> body read within the size bound. Each
+request waits for its host's slot and turn (``politeness``), then a global slot.
+httpx and tenacity exceptions are converted here, once, into ``FetchError``
+with an ``outcome`` word that the manifest counts. Tests and offline runs swap
+the *transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 import httpx
 from tenacity import (
     AsyncRetrying,
-    RetryError,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_after_delay,
+    stop_any,
+    stop_before_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from harvest._version import __version__
 from harvest.errors import FetchError
+from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.fetch.guard import AddressPolicy, BlockedAddressError, GuardedTransport
+from harvest.fetch.politeness import Gates
+from harvest.fetch.robots import RobotsRules
+from harvest.normalize import host_of
+
+log = logging.getLogger("harvest.fetch")
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-DEFAULT_USER_AGENT = f"harvest/{__version__} (+https://github.com/harvest-scraper/harvest)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+DEFAULT_USER_AGENT = (
+    f"harvest/{__version__} (+https://github.com/harvest-scraper/harvest; research-data crawler)"
+)
+
+# What a fetch can end in. "Skipped" outcomes are harvest's choice (robots.txt,
+# scope, content type), not failures of the run.
+OUTCOMES = {
+    "ok": "the page was fetched",
+    "http_error": "the server answered an error status (4xx, or 5xx after the retries)",
+    "timeout": "connect, read or total deadline passed (after the retries)",
+    "network": "the connection failed, was reset or the body was cut short",
+    "too_large": "the body, decoded, passed the size bound",
+    "bad_encoding": "the body was not valid in its Content-Encoding",
+    "blocked_address": "the host resolved to a loopback, private or link-local address",
+    "redirect_loop": "a redirect led back to a URL of the same chain",
+    "too_many_redirects": "more redirects than the hop limit",
+    "retry_after_too_long": "the server asked to wait longer than the Retry-After cap",
+    "robots_unreachable": "robots.txt answered 5xx or nothing: the host is disallowed",
+    "robots_disallowed": "robots.txt disallows the URL",
+    "redirect_offsite": "a redirect to a host outside the allowed hosts, not followed",
+    "not_html": "the content type is not HTML: recorded, not parsed",
+}
+SKIPPED_OUTCOMES = frozenset({"robots_disallowed", "redirect_offsite", "not_html"})
 
 
 @dataclass(frozen=True)
 class FetchConfig:
-    """How the fetcher behaves; small value object built from Settings."""
+    """How the fetcher behaves; a small value object built from Settings."""
 
     concurrency: int = 8
-    timeout_s: float = 30.0
+    per_host_concurrency: int = 2
+    delay_s: float = 1.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    deadline_s: float = 60.0
     attempts: int = 3
-    retry_budget_s: float = 60.0
+    retry_budget_s: float = 120.0
     backoff_s: float = 0.5
+    backoff_max_s: float = 30.0
+    retry_after_cap_s: float = 120.0
     max_body_bytes: int = 8 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
+    obey_robots: bool = True
+    robots_retry_s: float = 300.0
+    allowed_hosts: frozenset[str] = frozenset()
+    resolve: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def robots_agent(self) -> str:
+        """The product token robots.txt groups are matched against ("harvest")."""
+        return self.user_agent.split("/", 1)[0].split()[0] if self.user_agent.strip() else "*"
 
 
 @dataclass(frozen=True)
@@ -59,26 +114,117 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class FetchStats:
+    """Every request and every fetch outcome of a run, for the manifest."""
+
+    requests: int = 0
+    retries: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    bytes: int = 0
+    wire_bytes: int = 0
+    seconds: float = 0.0
+    robots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "bytes": self.bytes,
+            "wire_bytes": self.wire_bytes,
+            "seconds": round(self.seconds, 3),
+            "robots": self.robots,
+        }
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    location: str | None = None
+
+
 class _RetryableStatusError(Exception):
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, retry_after_s: float | None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class _StopOnLongRetryAfter(stop_base):
+    """Give up at once when the server asks to wait longer than the cap."""
+
+    def __init__(self, cap_s: float) -> None:
+        self.cap_s = cap_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        return (
+            isinstance(exc, _RetryableStatusError)
+            and exc.retry_after_s is not None
+            and exc.retry_after_s > self.cap_s
+        )
+
+
+class _DeadlineError(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within the {seconds:g} s deadline")
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait (delta-seconds or HTTP date), or None.
+
+    >>> retry_after_s("2"), retry_after_s("soon")
+    (2.0, None)
+    >>> retry_after_s("Wed, 21 Oct 2026 07:28:05 GMT", datetime(2026, 10, 21, 7, 28, tzinfo=UTC))
+    5.0
+    """
+    text = (value or "").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class Fetcher:
-    """Fetch pages concurrently (at most ``config.concurrency`` at once)."""
+    """Fetch pages concurrently, politely and within bounds; see the module docstring."""
 
     def __init__(
         self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.config = config
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self.stats = FetchStats()
+        self._global = asyncio.Semaphore(config.concurrency)
+        self._gates = Gates(config.per_host_concurrency, config.delay_s)
+        self._robots: dict[str, RobotsRules] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        if transport is None:
+            policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
+            transport = GuardedTransport(policy, max_connections=config.concurrency)
         self._client = httpx.AsyncClient(
             transport=transport,
-            headers={"user-agent": config.user_agent, "accept": "text/html,*/*;q=0.8"},
-            timeout=httpx.Timeout(config.timeout_s),
-            follow_redirects=True,
-            max_redirects=config.max_redirects,
+            headers={
+                "user-agent": config.user_agent,
+                "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                "accept-encoding": ACCEPT_ENCODING,
+            },
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout_s,
+                read=config.read_timeout_s,
+                write=config.read_timeout_s,
+                pool=None,  # the slots above already bound what waits for a connection
+            ),
+            follow_redirects=False,  # followed by hand, each hop checked
+            trust_env=False,  # no proxy or netrc from the environment: the guard holds
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -89,76 +235,269 @@ class Fetcher:
     ) -> None:
         await self._client.aclose()
 
+    def host_delays(self) -> dict[str, float]:
+        """The delay between requests each host ended the run with."""
+        return self._gates.delays()
+
     async def fetch(self, url: str) -> FetchedPage:
-        """GET ``url``; a FetchError (with status when one came) if it cannot be had."""
-        attempts = 0
+        """GET an HTML page; FetchError (with ``outcome`` and ``attempts``) when not had."""
         started = time.perf_counter()
+        try:
+            page = await self._follow(url, expect_html=True, robots=self.config.obey_robots)
+        except FetchError as exc:
+            self.stats.outcomes[exc.outcome] += 1
+            self.stats.seconds += time.perf_counter() - started
+            raise
+        elapsed = time.perf_counter() - started
+        self.stats.outcomes["ok"] += 1
+        self.stats.bytes += len(page.body)
+        self.stats.seconds += elapsed
+        return replace(page, elapsed_s=elapsed)
+
+    async def _follow(self, url: str, *, expect_html: bool, robots: bool) -> FetchedPage:
+        chain, current, attempts = [url], url, 0
+        while True:
+            try:
+                if robots:
+                    await self._obey_robots(current)
+                answer, tries = await self._request(current, expect_html=expect_html)
+            except FetchError as exc:
+                exc.attempts += attempts
+                raise
+            attempts += tries
+            if answer.location is None:
+                break
+            current = self._next_hop(chain, answer, attempts)
+        return FetchedPage(
+            url=url,
+            final_url=current,
+            status=answer.status,
+            content_type=answer.headers.get("content-type"),
+            body=answer.body,
+            fetched_at=datetime.now(UTC),
+            elapsed_s=0.0,
+            attempts=attempts,
+            headers=dict(answer.headers),
+        )
+
+    def _next_hop(self, chain: list[str], answer: _Answer, attempts: int) -> str:
+        origin, here = chain[0], chain[-1]
+
+        def refuse(message: str, outcome: str) -> FetchError:
+            return FetchError(
+                message, url=origin, status=answer.status, outcome=outcome, attempts=attempts
+            )
+
+        try:
+            target = str(httpx.URL(here).join(answer.location or ""))
+        except httpx.InvalidURL as exc:
+            raise refuse(f"redirect to an invalid URL {answer.location!r}", "http_error") from exc
+        allowed = self.config.allowed_hosts or {host_of(origin)}
+        if not target.startswith(("http://", "https://")) or host_of(target) not in allowed:
+            message = f"redirect to {target} (host not allowed): not followed"
+            raise refuse(message, "redirect_offsite")
+        if target in chain:
+            loop = " -> ".join([*chain[chain.index(target) :], target])
+            raise refuse(f"redirect loop: {loop}", "redirect_loop")
+        if len(chain) > self.config.max_redirects:
+            raise refuse(f"more than {self.config.max_redirects} redirects", "too_many_redirects")
+        chain.append(target)
+        return target
+
+    # -- robots.txt ---------------------------------------------------------------
+
+    async def _obey_robots(self, url: str) -> None:
+        rules = await self._robots_for(url)
+        if rules.allows(url, self.config.robots_agent):
+            return
+        if rules.unreachable is not None:
+            raise FetchError(
+                f"robots.txt unreachable ({rules.unreachable}): host disallowed",
+                url=url,
+                status=rules.status,
+                outcome="robots_unreachable",
+                attempts=0,
+            )
+        raise FetchError(
+            "disallowed by robots.txt", url=url, outcome="robots_disallowed", attempts=0
+        )
+
+    async def _robots_for(self, url: str) -> RobotsRules:
+        parts = httpx.URL(url)
+        origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
+        rules = self._robots.get(origin)
+        if rules is not None and not rules.stale:
+            return rules
+        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+            rules = self._robots.get(origin)
+            if rules is None or rules.stale:
+                rules = self._robots[origin] = await self._fetch_robots(origin)
+                delay = rules.delay_s(self.config.robots_agent)
+                if delay:
+                    self._gates[parts.host].slow_down(delay)
+                self.stats.robots[origin] = rules.summary(self.config.robots_agent)
+        return rules
+
+    async def _fetch_robots(self, origin: str) -> RobotsRules:
+        try:
+            page = await self._follow(f"{origin}/robots.txt", expect_html=False, robots=False)
+        except FetchError as exc:
+            status = exc.status
+            # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
+            # chains that cannot be followed. 5xx and no answer mean "unreachable".
+            if (status is not None and 400 <= status < 500 and status != 429) or exc.outcome in (
+                "redirect_offsite",
+                "redirect_loop",
+                "too_many_redirects",
+            ):
+                return RobotsRules.allow_all(origin, status)
+            log.warning("robots.txt of %s unreachable: %s", origin, exc)
+            return RobotsRules.disallow_all(origin, status, str(exc), self.config.robots_retry_s)
+        return RobotsRules.parsed(origin, page.status, page.body)
+
+    # -- one request, retried -----------------------------------------------------
+
+    async def _request(self, url: str, *, expect_html: bool) -> tuple[_Answer, int]:
+        config = self.config
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
-            stop=stop_after_attempt(self.config.attempts)
-            | stop_after_delay(self.config.retry_budget_s),
-            wait=wait_random_exponential(multiplier=self.config.backoff_s, max=30),
-            reraise=False,
+            stop=stop_any(
+                stop_after_attempt(config.attempts),
+                stop_before_delay(config.retry_budget_s),
+                _StopOnLongRetryAfter(config.retry_after_cap_s),
+            ),
+            wait=self._wait,
+            before_sleep=self._before_retry,
+            reraise=True,
         )
+        attempts = 0
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    async with self._slots:
-                        page = await self._get(url)
-            return replace(page, attempts=attempts, elapsed_s=time.perf_counter() - started)
-        except RetryError as exc:
-            raise _fetch_error(url, exc.last_attempt.exception(), attempts) from exc
-        except (httpx.HTTPError, _RetryableStatusError) as exc:
-            raise _fetch_error(url, exc, attempts) from exc
+                    answer = await self._attempt(url, expect_html=expect_html)
+        except FetchError as exc:
+            exc.attempts = attempts
+            raise
+        except Exception as exc:
+            raise self._convert(url, exc, attempts) from exc
+        return answer, attempts
 
-    async def _get(self, url: str) -> FetchedPage:
-        async with self._client.stream("GET", url) as response:
-            if response.status_code in RETRY_STATUSES:
-                raise _RetryableStatusError(response.status_code)
-            if response.status_code >= 400:
-                raise FetchError(
-                    f"HTTP {response.status_code}", url=url, status=response.status_code
-                )
-            body = await self._read_bounded(response, url)
-        return FetchedPage(
-            url=url,
-            final_url=str(response.url),
-            status=response.status_code,
-            content_type=response.headers.get("content-type"),
-            body=body,
-            fetched_at=datetime.now(UTC),
-            elapsed_s=0.0,
-            headers=dict(response.headers),
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableStatusError) and exc.retry_after_s is not None:
+            return exc.retry_after_s  # what the server asked: not less
+        backoff = wait_random_exponential(
+            multiplier=self.config.backoff_s, max=self.config.backoff_max_s
         )
+        return float(backoff(state))
 
-    async def _read_bounded(self, response: httpx.Response, url: str) -> bytes:
-        chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.config.max_body_bytes:
+    def _before_retry(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("retrying in %.2f s after %s", wait, exc)
+
+    async def _attempt(self, url: str, *, expect_html: bool) -> _Answer:
+        gate = self._gates[httpx.URL(url).host]
+        async with gate.slot(), self._global:
+            await gate.wait_turn()
+            self.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.config.deadline_s):
+                    return await self._exchange(url, expect_html=expect_html)
+            except TimeoutError as exc:
+                raise _DeadlineError(self.config.deadline_s) from exc
+
+    async def _exchange(self, url: str, *, expect_html: bool) -> _Answer:
+        async with self._client.stream("GET", url) as response:
+            status = response.status_code
+            self.stats.statuses[status] += 1
+            if status in RETRY_STATUSES:
+                wait = retry_after_s(response.headers.get("retry-after"))
+                if wait is not None and wait <= self.config.retry_after_cap_s:
+                    self._gates[response.url.host].hold_off(wait)  # the whole host waits
+                raise _RetryableStatusError(status, wait)
+            if status in REDIRECT_STATUSES and "location" in response.headers:
+                return _Answer(status, response.headers, location=response.headers["location"])
+            if not 200 <= status < 300:
+                raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
+            content_type = response.headers.get("content-type")
+            if expect_html and not _is_html(content_type):
                 raise FetchError(
-                    f"body larger than {self.config.max_body_bytes} bytes",
+                    f"not an HTML page: content type {content_type}",
                     url=url,
-                    status=response.status_code,
+                    status=status,
+                    outcome="not_html",
                 )
-            chunks.append(chunk)
+            body = await self._read(response, url)
+        return _Answer(status, response.headers, body)
+
+    async def _read(self, response: httpx.Response, url: str) -> bytes:
+        limit = self.config.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        too_large = FetchError(
+            f"body larger than {limit} bytes",
+            url=url,
+            status=response.status_code,
+            outcome="too_large",
+        )
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
+            if len(response.content) > limit:
+                raise too_large
+            return response.content
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
+            chunks, wire = [], 0
+            async for chunk in response.aiter_raw():
+                wire += len(chunk)
+                self.stats.wire_bytes += len(chunk)
+                if wire > limit:
+                    raise too_large
+                chunks.append(decoder.feed(chunk))
+        except BodyTooLargeError as exc:
+            raise too_large from exc
+        except DecodeError as exc:
+            raise FetchError(
+                str(exc), url=url, status=response.status_code, outcome="bad_encoding"
+            ) from exc
         return b"".join(chunks)
+
+    def _convert(self, url: str, exc: BaseException, attempts: int) -> FetchError:
+        status, outcome = None, "network"
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, _RetryableStatusError):
+            status, outcome, reason = exc.status, "http_error", str(exc)
+            if exc.retry_after_s is not None and exc.retry_after_s > self.config.retry_after_cap_s:
+                outcome = "retry_after_too_long"
+                reason += (
+                    f" with Retry-After {exc.retry_after_s:g} s, "
+                    f"longer than the {self.config.retry_after_cap_s:g} s cap"
+                )
+        elif isinstance(exc, _DeadlineError | httpx.TimeoutException):
+            outcome = "timeout"
+            reason = str(exc) if isinstance(exc, _DeadlineError) else f"timed out ({reason})"
+        elif isinstance(exc, BlockedAddressError):
+            outcome, reason = "blocked_address", str(exc)
+        return FetchError(
+            f"{reason} after {attempts} attempt(s)",
+            url=url,
+            status=status,
+            outcome=outcome,
+            attempts=attempts,
+        )
 
 
 def _is_transient(exc: BaseException | None) -> bool:
-    return isinstance(exc, _RetryableStatusError | httpx.TransportError)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return False
+    return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
 
 
-def _fetch_error(url: str, exc: BaseException | None, attempts: int) -> FetchError:
-    if isinstance(exc, FetchError):
-        return exc
-    status = exc.status if isinstance(exc, _RetryableStatusError) else None
-    reason = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TooManyRedirects):
-        reason = "too many redirects"
-    elif isinstance(exc, httpx.TimeoutException):
-        reason = f"timed out ({type(exc).__name__})"
-    elif isinstance(exc, httpx.TransportError):
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return FetchError(f"{reason} after {attempts} attempt(s)", url=url, status=status)
+def _is_html(content_type: str | None) -> bool:
+    """HTML, or no type at all (the parser then judges the bytes)."""
+    if not content_type:
+        return True
+    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES

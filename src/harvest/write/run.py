@@ -36,12 +36,13 @@ class RunWriter:
     def counts(self) -> dict[str, int]:
         return {kind: writer.count for kind, writer in self._writers.items()}
 
-    def commit(self, manifest: dict[str, Any]) -> Path:
-        """Publish the JSONL files, then the manifest, then move ``latest``."""
+    def commit(self, manifest: dict[str, Any], *, point_latest: bool = True) -> Path:
+        """Publish the JSONL files, then the manifest, then (unless told not to) move ``latest``."""
         for writer in self._writers.values():
             writer.commit()
         write_json(self.dir / "manifest.json", manifest)
-        _point_latest(self.out_dir, self.run_id)
+        if point_latest:
+            _point_latest(self.out_dir, self.run_id)
         return self.dir
 
     def abort(self) -> None:

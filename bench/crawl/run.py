@@ -1,0 +1,588 @@
+"""Crawl throughput: harvest and Scrapy on the same local site, with and without latency.
+
+    uv run --group bench python bench/crawl/run.py [--pages 1000] [--concurrency 32]
+        [--latency-ms 50 0] [--repeat 3] [--only harvest|scrapy] [--json results.json]
+
+For each latency a server process (``server.py``) serves the bench site (``site.py``);
+each crawler then runs as its own process, in alternating order across repeats. A run
+is measured from the outside (wall time around the process, peak RSS from ``wait4``)
+and from the inside (the crawler's own elapsed time). A run that does not produce one
+complete record (title, date, authors) per product page, or that meets a 404, fails
+the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CRAWLERS = ("harvest", "scrapy")
+HOST = "www.rand.org"
+LISTING_PATH = "/topics/bench.html"
+STATS_PATH = "/__bench__/stats"
+WAIT_S = 300.0
+START_S = 60.0
+HARVEST_OPTIONS = ("--resolve", "--per-host-concurrency", "--delay")
+_HARVEST_MAIN = "import sys; from harvest.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on, or a crawler's output is wrong; the message says which."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The benchmark's parameters, from the command line."""
+
+    pages: int
+    per_page: int
+    concurrency: int
+    latencies_ms: tuple[float, ...]
+    repeat: int
+    crawlers: tuple[str, ...]
+    json_path: Path | None
+    keep: bool
+
+    @property
+    def listings(self) -> int:
+        return -(-self.pages // self.per_page)
+
+    @property
+    def site_pages(self) -> int:
+        """Pages a complete crawl fetches: products and listings (robots.txt not counted)."""
+        return self.pages + self.listings
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process seen from outside."""
+
+    returncode: int
+    wall_s: float
+    peak_rss_mib: float
+    timed_out: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One crawler run."""
+
+    crawler: str
+    latency_ms: float
+    repeat: int
+    records: int
+    pages: int
+    crawl_s: float
+    wall_s: float
+    peak_rss_mib: float
+    requests: int
+    not_found: int
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.crawl_s
+
+    @property
+    def wall_pages_per_s(self) -> float:
+        return self.pages / self.wall_s
+
+
+# -- processes -------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S) -> Measured:
+    """Run ``cmd`` to the end (killed after ``timeout_s``): wall time and peak RSS.
+
+    stdout and stderr go to ``log_dir/name.out`` and ``.err``. The child is reaped with
+    ``os.wait4`` for its resource usage; ``ru_maxrss`` is in KiB on Linux.
+    """
+    expired = threading.Event()
+    with (log_dir / f"{name}.out").open("wb") as out, (log_dir / f"{name}.err").open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        killer = threading.Timer(timeout_s, lambda: (expired.set(), proc.kill()))
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise
+        finally:
+            killer.cancel()
+        wall_s = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Measured(proc.returncode, wall_s, usage.ru_maxrss / 1024, expired.is_set())
+
+
+class BenchServer:
+    """The running server process and its port."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], port: int) -> None:
+        self.proc = proc
+        self.port = port
+
+    def stats(self) -> dict[str, Any]:
+        """The server's counts so far (requests, by status)."""
+        url = f"http://127.0.0.1:{self.port}{STATS_PATH}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            result: dict[str, Any] = json.load(response)
+        return result
+
+
+@contextlib.contextmanager
+def running_server(latency_ms: float, options: Options, log_dir: Path) -> Iterator[BenchServer]:
+    """Start ``server.py`` for one latency; stop it (SIGTERM, then kill) on the way out."""
+    cmd = [
+        sys.executable,
+        str(HERE / "server.py"),
+        *("--port", "0", "--latency-ms", str(latency_ms)),
+        *("--pages", str(options.pages), "--per-page", str(options.per_page)),
+    ]
+    with (log_dir / f"server-{latency_ms:g}ms.err").open("wb") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
+        try:
+            yield BenchServer(proc, _read_port(proc))
+        finally:
+            _stop(proc)
+
+
+def _read_port(proc: subprocess.Popen[bytes]) -> int:
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], START_S)
+    line = proc.stdout.readline() if ready else b""
+    if not line.strip().isdigit():
+        raise BenchError(f"the server did not start (exit {proc.poll()}): see its .err log")
+    return int(line)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+# -- the crawlers ----------------------------------------------------------------------
+
+
+def harvest_entry() -> list[str]:
+    """How to start harvest's CLI in this interpreter, without uv's start-up."""
+    spec = importlib.util.find_spec("harvest")
+    places = spec.submodule_search_locations if spec else None
+    if places and any((Path(place) / "__main__.py").is_file() for place in places):
+        return [sys.executable, "-m", "harvest"]
+    return [sys.executable, "-c", _HARVEST_MAIN]
+
+
+def harvest_command(port: int, concurrency: int, out: Path) -> list[str]:
+    """harvest's crawl of the bench site: rand.org URLs, sent to 127.0.0.1 by --resolve."""
+    return [
+        *harvest_entry(),
+        *("crawl", f"http://{HOST}:{port}{LISTING_PATH}"),
+        *("--resolve", f"{HOST}=127.0.0.1"),
+        *("--concurrency", str(concurrency), "--per-host-concurrency", str(concurrency)),
+        *("--delay", "0", "--out", str(out), "--quiet"),
+    ]
+
+
+def scrapy_command(port: int, concurrency: int, feed: Path) -> list[str]:
+    return [
+        sys.executable,
+        str(HERE / "scrapy_spider.py"),
+        *("--port", str(port), "--concurrency", str(concurrency), "--feed", str(feed)),
+    ]
+
+
+def missing_harvest_options() -> list[str]:
+    """The options this benchmark needs that ``harvest crawl --help`` does not show."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    help_text = subprocess.run(
+        [*harvest_entry(), "crawl", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=START_S,
+        check=False,
+    )
+    shown = help_text.stdout + help_text.stderr
+    return [option for option in HARVEST_OPTIONS if option not in shown]
+
+
+def run_harvest(server: BenchServer, options: Options, work: Path, name: str) -> Outcome:
+    out = work / name
+    cmd = harvest_command(server.port, options.concurrency, out)
+    measured, served = _measured_with_server(server, cmd, work, name)
+    manifests = sorted({path.resolve() for path in out.glob("*/manifest.json")})  # and latest/
+    if len(manifests) != 1:
+        raise BenchError(f"{name}: expected one run folder with a manifest under {out}")
+    manifest = json.loads(manifests[0].read_text(encoding="utf-8"))
+    records = _complete_records(manifests[0].parent / "publications.jsonl")
+    return _outcome(
+        name, records, manifest["counts"]["pages"], manifest["duration_s"], measured, served
+    )
+
+
+def run_scrapy(server: BenchServer, options: Options, work: Path, name: str) -> Outcome:
+    feed = work / f"{name}.jsonl"
+    cmd = scrapy_command(server.port, options.concurrency, feed)
+    measured, served = _measured_with_server(server, cmd, work, name)
+    lines = (work / f"{name}.out").read_text(encoding="utf-8").strip().splitlines()
+    summary = json.loads(lines[-1]) if lines else {}
+    if summary.get("elapsed_s") is None:
+        raise BenchError(f"{name}: no summary line from the spider (see {work / name}.err)")
+    records = _complete_records(feed)
+    return _outcome(name, records, summary["pages"], summary["elapsed_s"], measured, served)
+
+
+def _measured_with_server(
+    server: BenchServer, cmd: list[str], work: Path, name: str
+) -> tuple[Measured, dict[str, int]]:
+    """Run a crawler; also what the server saw meanwhile: requests and 404s."""
+    before = server.stats()
+    measured = measure(cmd, work, name)
+    after = server.stats()
+    if measured.timed_out:
+        raise BenchError(f"{name}: still running after {WAIT_S:g} s, killed")
+    if measured.returncode != 0:
+        tail = (work / f"{name}.err").read_text(errors="replace").strip().splitlines()[-5:]
+        raise BenchError(f"{name}: exit {measured.returncode}: " + " | ".join(tail))
+    served = {
+        "requests": after["requests"] - before["requests"],
+        "not_found": after["statuses"].get("404", 0) - before["statuses"].get("404", 0),
+    }
+    return measured, served
+
+
+def _complete_records(path: Path) -> int:
+    """Records with a title, a date and at least one author, each URL counted once."""
+    urls = set()
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record.get("title") and record.get("published") and record.get("authors"):
+                urls.add(record["url"])
+    return len(urls)
+
+
+def _outcome(
+    name: str,
+    records: int,
+    pages: int,
+    crawl_s: float,
+    measured: Measured,
+    served: dict[str, int],
+) -> Outcome:
+    crawler, latency, repeat = name.split("-")
+    return Outcome(
+        crawler=crawler,
+        latency_ms=float(latency.removesuffix("ms")),
+        repeat=int(repeat),
+        records=records,
+        pages=pages,
+        crawl_s=crawl_s,
+        wall_s=measured.wall_s,
+        peak_rss_mib=measured.peak_rss_mib,
+        requests=served["requests"],
+        not_found=served["not_found"],
+    )
+
+
+def check(outcome: Outcome, options: Options) -> None:
+    """Fail loudly on a run that did not crawl the whole site cleanly."""
+    label = f"{outcome.crawler} at {outcome.latency_ms:g} ms (repeat {outcome.repeat})"
+    if outcome.records != options.pages:
+        raise BenchError(
+            f"{label}: {outcome.records} complete product records, not {options.pages}"
+        )
+    if outcome.not_found:
+        raise BenchError(f"{label}: {outcome.not_found} requests answered 404")
+    if outcome.pages != options.site_pages:
+        print(
+            f"warning: {label} counted {outcome.pages} pages, the site has {options.site_pages}",
+            file=sys.stderr,
+        )
+
+
+# -- the benchmark ---------------------------------------------------------------------
+
+
+def run_benchmark(options: Options, work: Path) -> list[Outcome]:
+    """Every latency, every repeat, every crawler; alternating order across repeats."""
+    runners = {"harvest": run_harvest, "scrapy": run_scrapy}
+    outcomes = []
+    for latency in options.latencies_ms:
+        with running_server(latency, options, work) as server:
+            for repeat in range(1, options.repeat + 1):
+                order = options.crawlers if repeat % 2 else options.crawlers[::-1]
+                for crawler in order:
+                    name = f"{crawler}-{latency:g}ms-{repeat}"
+                    outcome = runners[crawler](server, options, work, name)
+                    check(outcome, options)
+                    print(_progress(outcome), file=sys.stderr, flush=True)
+                    outcomes.append(outcome)
+    return outcomes
+
+
+def _progress(o: Outcome) -> str:
+    return (
+        f"{o.crawler} {o.latency_ms:g} ms #{o.repeat}: {o.pages} pages in {o.crawl_s:.2f} s "
+        f"({o.pages_per_s:.0f} pages/s; wall {o.wall_s:.2f} s), peak RSS {o.peak_rss_mib:.0f} MiB"
+    )
+
+
+def latency_bound(options: Options, latency_ms: float) -> float | None:
+    """concurrency / latency: the most pages/s any crawler can get (None without latency)."""
+    return options.concurrency / (latency_ms / 1000) if latency_ms > 0 else None
+
+
+def shape_bound(options: Options, latency_ms: float) -> float | None:
+    """The most pages/s the site's shape allows: listing pages come one after another.
+
+    Listing k+1 is known only once listing k has arrived, so a crawl takes at least
+    (listings + 1) x latency, whatever the concurrency.
+    """
+    if latency_ms <= 0:
+        return None
+    seconds = latency_ms / 1000
+    least_s = max(
+        (options.listings + 1) * seconds, options.site_pages * seconds / options.concurrency
+    )
+    return options.site_pages / least_s
+
+
+def summarize(outcomes: list[Outcome], options: Options) -> list[dict[str, Any]]:
+    """Per latency and crawler: medians over repeats, peak RSS the highest seen."""
+    rows = []
+    for latency in options.latencies_ms:
+        for crawler in options.crawlers:
+            runs = [o for o in outcomes if o.crawler == crawler and o.latency_ms == latency]
+            if not runs:
+                continue
+            bound = latency_bound(options, latency)
+            rate = statistics.median(o.pages_per_s for o in runs)
+            rows.append(
+                {
+                    "crawler": crawler,
+                    "latency_ms": latency,
+                    "runs": len(runs),
+                    "pages": runs[0].pages,
+                    "records": runs[0].records,
+                    "pages_per_s": round(rate, 1),
+                    "wall_pages_per_s": round(
+                        statistics.median(o.wall_pages_per_s for o in runs), 1
+                    ),
+                    "crawl_s": round(statistics.median(o.crawl_s for o in runs), 3),
+                    "wall_s": round(statistics.median(o.wall_s for o in runs), 3),
+                    "peak_rss_mib": round(max(o.peak_rss_mib for o in runs), 1),
+                    "latency_bound": bound,
+                    "percent_of_bound": round(100 * rate / bound, 1) if bound else None,
+                    "shape_bound": _rounded(shape_bound(options, latency)),
+                }
+            )
+    return rows
+
+
+def targets(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """harvest against Scrapy (at least as fast) and against the latency bound (80 %)."""
+    found = []
+    for latency in sorted({row["latency_ms"] for row in summary}, reverse=True):
+        rows = {row["crawler"]: row for row in summary if row["latency_ms"] == latency}
+        harvest, scrapy = rows.get("harvest"), rows.get("scrapy")
+        if harvest and scrapy:
+            ratio = harvest["pages_per_s"] / scrapy["pages_per_s"]
+            found.append(
+                {
+                    "latency_ms": latency,
+                    "target": "harvest >= Scrapy",
+                    "value": round(ratio, 2),
+                    "met": ratio >= 1,
+                }
+            )
+        if harvest and harvest["percent_of_bound"] is not None:
+            percent = harvest["percent_of_bound"]
+            found.append(
+                {
+                    "latency_ms": latency,
+                    "target": "harvest >= 80% of bound",
+                    "value": percent,
+                    "met": percent >= 80,
+                }
+            )
+    return found
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+# -- reporting -------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """The facts to record with the figures."""
+    return {
+        "cpu": _cpu_model(),
+        "cpus": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "memory_gib": _memory_gib(),
+        "platform": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        **{f"{name}_version": _version(name) for name in ("harvest", "scrapy", "twisted", "httpx")},
+    }
+
+
+def _cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or None
+
+
+def _memory_gib() -> float | None:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 2**20, 1)
+    return None
+
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options: Options) -> str:
+    """The results as Markdown tables."""
+    header = (
+        "| crawler | latency | pages | pages/s (crawl) | pages/s (wall) | peak RSS MiB "
+        "| % of latency bound | latency bound | site-shape bound |"
+    )
+    lines = [
+        f"{options.pages} product pages + {options.listings} listing pages, concurrency "
+        f"{options.concurrency}, median of {options.repeat} run(s)",
+        "",
+        header,
+        "|---" * (header.count("|") - 1) + "|",
+    ]
+    for row in summary:
+        lines.append(
+            f"| {row['crawler']} | {row['latency_ms']:g} ms | {row['pages']} "
+            f"| {row['pages_per_s']:.0f} | {row['wall_pages_per_s']:.0f} "
+            f"| {row['peak_rss_mib']:.0f} "
+            f"| {_cell(row['percent_of_bound'], '%')} | {_cell(row['latency_bound'])} "
+            f"| {_cell(row['shape_bound'])} |"
+        )
+    if found:
+        lines += ["", "| latency | target | value | met |", "|---|---|---|---|"]
+        for item in found:
+            lines.append(
+                f"| {item['latency_ms']:g} ms | {item['target']} | {item['value']} "
+                f"| {'yes' if item['met'] else 'no'} |"
+            )
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.0f}{unit}"
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000, help="product pages (default 1000)")
+    parser.add_argument(
+        "--per-page", type=int, default=20, help="entries a listing page (default 20)"
+    )
+    parser.add_argument("--concurrency", type=int, default=32, help="default 32")
+    parser.add_argument(
+        "--latency-ms", type=float, nargs="+", default=[50.0, 0.0], help="default: 50 0"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per crawler (default 3)")
+    parser.add_argument("--only", choices=CRAWLERS, help="run one crawler only")
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the crawlers' output")
+    args = parser.parse_args(argv)
+    if min(args.pages, args.per_page, args.concurrency, args.repeat) < 1:
+        parser.error("--pages, --per-page, --concurrency and --repeat must be at least 1")
+    return Options(
+        pages=args.pages,
+        per_page=args.per_page,
+        concurrency=args.concurrency,
+        latencies_ms=tuple(args.latency_ms),
+        repeat=args.repeat,
+        crawlers=(args.only,) if args.only else CRAWLERS,
+        json_path=args.json,
+        keep=args.keep,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the machine, the figures and the targets."""
+    options = parse_args(argv)
+    facts = machine()
+    print(json.dumps(facts), flush=True)
+    if "harvest" in options.crawlers and (missing := missing_harvest_options()):
+        print(
+            f"bench: error: harvest crawl has no {', '.join(missing)} option yet "
+            "(run with --only scrapy)",
+            file=sys.stderr,
+        )
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    try:
+        outcomes = run_benchmark(options, work)
+    except BenchError as exc:
+        print(f"bench: error: {exc} (logs in {work})", file=sys.stderr)
+        return 1
+    finally:
+        if options.keep:
+            print(f"bench: output kept in {work}", file=sys.stderr)
+    if not options.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = summarize(outcomes, options)
+    found = targets(summary)
+    print(markdown(summary, found, options))
+    if options.json_path:
+        result = {
+            "machine": facts,
+            "options": {
+                k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()
+            },
+            "summary": summary,
+            "targets": found,
+            "runs": [asdict(o) | {"pages_per_s": round(o.pages_per_s, 1)} for o in outcomes],
+        }
+        options.json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

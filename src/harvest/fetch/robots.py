@@ -1,0 +1,76 @@
+"""What a host's robots.txt says, and what harvest does when it cannot be read (RFC 9309).
+
+- 2xx: the rules are parsed (protego) and obeyed, Crawl-delay and Request-rate
+  included; only the first 500 KiB count, as the RFC allows.
+- 4xx ("unavailable"): everything is allowed.
+- 5xx, 429, or no answer ("unreachable"): the whole host is disallowed until
+  the file can be read; harvest asks again after ``retry_s``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from protego import Protego
+
+MAX_ROBOTS_BYTES = 500 * 1024
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """One host's rules, as fetched once in a run."""
+
+    origin: str
+    status: int | None
+    parser: Protego | None = None
+    unreachable: str | None = None
+    retry_at: float | None = None
+
+    @classmethod
+    def parsed(cls, origin: str, status: int, body: bytes) -> RobotsRules:
+        text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        return cls(origin, status, parser=Protego.parse(text))
+
+    @classmethod
+    def allow_all(cls, origin: str, status: int | None) -> RobotsRules:
+        return cls(origin, status)
+
+    @classmethod
+    def disallow_all(
+        cls, origin: str, status: int | None, reason: str, retry_s: float
+    ) -> RobotsRules:
+        return cls(origin, status, unreachable=reason, retry_at=time.monotonic() + retry_s)
+
+    @property
+    def stale(self) -> bool:
+        """True when the host was unreachable and it is time to ask again."""
+        return self.retry_at is not None and time.monotonic() >= self.retry_at
+
+    def allows(self, url: str, agent: str) -> bool:
+        if self.unreachable is not None:
+            return False
+        return self.parser is None or bool(self.parser.can_fetch(url, agent))
+
+    def delay_s(self, agent: str) -> float | None:
+        """Seconds between requests the file asks of ``agent`` (Crawl-delay or Request-rate)."""
+        if self.parser is None:
+            return None
+        delays = []
+        crawl_delay = self.parser.crawl_delay(agent)
+        if crawl_delay is not None:
+            delays.append(float(crawl_delay))
+        rate = self.parser.request_rate(agent)
+        if rate is not None and rate.requests > 0:
+            delays.append(rate.seconds / rate.requests)
+        return max(delays) if delays else None
+
+    def summary(self, agent: str) -> dict[str, object]:
+        """For the manifest: what was found and what it meant."""
+        if self.unreachable is not None:
+            verdict = "unreachable: host disallowed"
+        elif self.parser is None:
+            verdict = "unavailable: all allowed"
+        else:
+            verdict = "rules obeyed"
+        return {"status": self.status, "verdict": verdict, "crawl_delay_s": self.delay_s(agent)}
