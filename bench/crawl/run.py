@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import importlib.util
 import json
 import os
-import platform
+import resource
 import select
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,9 +33,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from report import CRAWLERS, Options, Outcome, Run, machine, markdown, summarize, targets
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CRAWLERS = ("harvest", "scrapy")
 HOST = "www.rand.org"
 LISTING_PATH = "/topics/bench.html"
 STATS_PATH = "/__bench__/stats"
@@ -52,60 +51,14 @@ class BenchError(Exception):
 
 
 @dataclass(frozen=True)
-class Options:
-    """The benchmark's parameters, from the command line."""
-
-    pages: int
-    per_page: int
-    concurrency: int
-    latencies_ms: tuple[float, ...]
-    repeat: int
-    crawlers: tuple[str, ...]
-    json_path: Path | None
-    keep: bool
-
-    @property
-    def listings(self) -> int:
-        return -(-self.pages // self.per_page)
-
-    @property
-    def site_pages(self) -> int:
-        """Pages a complete crawl fetches: products and listings (robots.txt not counted)."""
-        return self.pages + self.listings
-
-
-@dataclass(frozen=True)
 class Measured:
     """A finished child process seen from outside."""
 
     returncode: int
     wall_s: float
     peak_rss_mib: float
+    rss_floor_mib: float
     timed_out: bool
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One crawler run."""
-
-    crawler: str
-    latency_ms: float
-    repeat: int
-    records: int
-    pages: int
-    crawl_s: float
-    wall_s: float
-    peak_rss_mib: float
-    requests: int
-    not_found: int
-
-    @property
-    def pages_per_s(self) -> float:
-        return self.pages / self.crawl_s
-
-    @property
-    def wall_pages_per_s(self) -> float:
-        return self.pages / self.wall_s
 
 
 # -- processes -------------------------------------------------------------------------
@@ -115,13 +68,21 @@ def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S)
     """Run ``cmd`` to the end (killed after ``timeout_s``): wall time and peak RSS.
 
     stdout and stderr go to ``log_dir/name.out`` and ``.err``. The child is reaped with
-    ``os.wait4`` for its resource usage; ``ru_maxrss`` is in KiB on Linux.
+    ``os.wait4`` for its resource usage; ``ru_maxrss`` is in KiB on Linux. Linux carries
+    the parent's peak RSS into a child across fork and exec, so a child's figure is never
+    below this process's own peak: ``rss_floor_mib``, which the driver keeps small.
     """
+    floor_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     expired = threading.Event()
     with (log_dir / f"{name}.out").open("wb") as out, (log_dir / f"{name}.err").open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
-        killer = threading.Timer(timeout_s, lambda: (expired.set(), proc.kill()))
+
+        def expire() -> None:
+            expired.set()
+            proc.kill()  # a no-op once wait4 has reaped it: Popen polls first
+
+        killer = threading.Timer(timeout_s, expire)
         killer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
@@ -133,7 +94,7 @@ def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S)
             killer.cancel()
         wall_s = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Measured(proc.returncode, wall_s, usage.ru_maxrss / 1024, expired.is_set())
+    return Measured(proc.returncode, wall_s, usage.ru_maxrss / 1024, floor_mib, expired.is_set())
 
 
 class BenchServer:
@@ -234,30 +195,33 @@ def missing_harvest_options() -> list[str]:
     return [option for option in HARVEST_OPTIONS if option not in shown]
 
 
-def run_harvest(server: BenchServer, options: Options, work: Path, name: str) -> Outcome:
-    out = work / name
+def run_harvest(server: BenchServer, options: Options, work: Path, run: Run) -> Outcome:
+    out = work / run.name
     cmd = harvest_command(server.port, options.concurrency, out)
-    measured, served = _measured_with_server(server, cmd, work, name)
-    manifests = sorted({path.resolve() for path in out.glob("*/manifest.json")})  # and latest/
+    measured, served = _measured_with_server(server, cmd, work, run.name)
+    manifests = {path.resolve() for path in out.glob("*/manifest.json")}  # latest/ too
     if len(manifests) != 1:
-        raise BenchError(f"{name}: expected one run folder with a manifest under {out}")
-    manifest = json.loads(manifests[0].read_text(encoding="utf-8"))
-    records = _complete_records(manifests[0].parent / "publications.jsonl")
-    return _outcome(
-        name, records, manifest["counts"]["pages"], manifest["duration_s"], measured, served
-    )
+        raise BenchError(f"{run.name}: expected one run folder with a manifest under {out}")
+    manifest = manifests.pop()
+    try:
+        read = json.loads(manifest.read_text(encoding="utf-8"))
+        pages, crawl_s = read["counts"]["pages"], read["duration_s"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"{run.name}: no counts.pages or duration_s in {manifest}") from exc
+    records = _complete_records(manifest.parent / "publications.jsonl")
+    return _outcome(run, records, pages, crawl_s, measured, served)
 
 
-def run_scrapy(server: BenchServer, options: Options, work: Path, name: str) -> Outcome:
-    feed = work / f"{name}.jsonl"
+def run_scrapy(server: BenchServer, options: Options, work: Path, run: Run) -> Outcome:
+    feed = work / f"{run.name}.jsonl"
     cmd = scrapy_command(server.port, options.concurrency, feed)
-    measured, served = _measured_with_server(server, cmd, work, name)
-    lines = (work / f"{name}.out").read_text(encoding="utf-8").strip().splitlines()
+    measured, served = _measured_with_server(server, cmd, work, run.name)
+    lines = (work / f"{run.name}.out").read_text(encoding="utf-8").strip().splitlines()
     summary = json.loads(lines[-1]) if lines else {}
     if summary.get("elapsed_s") is None:
-        raise BenchError(f"{name}: no summary line from the spider (see {work / name}.err)")
+        raise BenchError(f"{run.name}: no summary line from the spider (see its .out log)")
     records = _complete_records(feed)
-    return _outcome(name, records, summary["pages"], summary["elapsed_s"], measured, served)
+    return _outcome(run, records, summary["pages"], summary["elapsed_s"], measured, served)
 
 
 def _measured_with_server(
@@ -291,23 +255,23 @@ def _complete_records(path: Path) -> int:
 
 
 def _outcome(
-    name: str,
+    run: Run,
     records: int,
     pages: int,
     crawl_s: float,
     measured: Measured,
     served: dict[str, int],
 ) -> Outcome:
-    crawler, latency, repeat = name.split("-")
     return Outcome(
-        crawler=crawler,
-        latency_ms=float(latency.removesuffix("ms")),
-        repeat=int(repeat),
+        crawler=run.crawler,
+        latency_ms=run.latency_ms,
+        repeat=run.repeat,
         records=records,
         pages=pages,
         crawl_s=crawl_s,
         wall_s=measured.wall_s,
         peak_rss_mib=measured.peak_rss_mib,
+        rss_floor_mib=measured.rss_floor_mib,
         requests=served["requests"],
         not_found=served["not_found"],
     )
@@ -322,6 +286,12 @@ def check(outcome: Outcome, options: Options) -> None:
         )
     if outcome.not_found:
         raise BenchError(f"{label}: {outcome.not_found} requests answered 404")
+    if outcome.peak_rss_mib <= outcome.rss_floor_mib:
+        print(
+            f"warning: {label}: peak RSS {outcome.peak_rss_mib:.0f} MiB is only the driver's "
+            "own peak carried over: the crawler's is lower",
+            file=sys.stderr,
+        )
     if outcome.pages != options.site_pages:
         print(
             f"warning: {label} counted {outcome.pages} pages, the site has {options.site_pages}",
@@ -341,8 +311,7 @@ def run_benchmark(options: Options, work: Path) -> list[Outcome]:
             for repeat in range(1, options.repeat + 1):
                 order = options.crawlers if repeat % 2 else options.crawlers[::-1]
                 for crawler in order:
-                    name = f"{crawler}-{latency:g}ms-{repeat}"
-                    outcome = runners[crawler](server, options, work, name)
+                    outcome = runners[crawler](server, options, work, Run(crawler, latency, repeat))
                     check(outcome, options)
                     print(_progress(outcome), file=sys.stderr, flush=True)
                     outcomes.append(outcome)
@@ -354,165 +323,6 @@ def _progress(o: Outcome) -> str:
         f"{o.crawler} {o.latency_ms:g} ms #{o.repeat}: {o.pages} pages in {o.crawl_s:.2f} s "
         f"({o.pages_per_s:.0f} pages/s; wall {o.wall_s:.2f} s), peak RSS {o.peak_rss_mib:.0f} MiB"
     )
-
-
-def latency_bound(options: Options, latency_ms: float) -> float | None:
-    """concurrency / latency: the most pages/s any crawler can get (None without latency)."""
-    return options.concurrency / (latency_ms / 1000) if latency_ms > 0 else None
-
-
-def shape_bound(options: Options, latency_ms: float) -> float | None:
-    """The most pages/s the site's shape allows: listing pages come one after another.
-
-    Listing k+1 is known only once listing k has arrived, so a crawl takes at least
-    (listings + 1) x latency, whatever the concurrency.
-    """
-    if latency_ms <= 0:
-        return None
-    seconds = latency_ms / 1000
-    least_s = max(
-        (options.listings + 1) * seconds, options.site_pages * seconds / options.concurrency
-    )
-    return options.site_pages / least_s
-
-
-def summarize(outcomes: list[Outcome], options: Options) -> list[dict[str, Any]]:
-    """Per latency and crawler: medians over repeats, peak RSS the highest seen."""
-    rows = []
-    for latency in options.latencies_ms:
-        for crawler in options.crawlers:
-            runs = [o for o in outcomes if o.crawler == crawler and o.latency_ms == latency]
-            if not runs:
-                continue
-            bound = latency_bound(options, latency)
-            rate = statistics.median(o.pages_per_s for o in runs)
-            rows.append(
-                {
-                    "crawler": crawler,
-                    "latency_ms": latency,
-                    "runs": len(runs),
-                    "pages": runs[0].pages,
-                    "records": runs[0].records,
-                    "pages_per_s": round(rate, 1),
-                    "wall_pages_per_s": round(
-                        statistics.median(o.wall_pages_per_s for o in runs), 1
-                    ),
-                    "crawl_s": round(statistics.median(o.crawl_s for o in runs), 3),
-                    "wall_s": round(statistics.median(o.wall_s for o in runs), 3),
-                    "peak_rss_mib": round(max(o.peak_rss_mib for o in runs), 1),
-                    "latency_bound": bound,
-                    "percent_of_bound": round(100 * rate / bound, 1) if bound else None,
-                    "shape_bound": _rounded(shape_bound(options, latency)),
-                }
-            )
-    return rows
-
-
-def targets(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """harvest against Scrapy (at least as fast) and against the latency bound (80 %)."""
-    found = []
-    for latency in sorted({row["latency_ms"] for row in summary}, reverse=True):
-        rows = {row["crawler"]: row for row in summary if row["latency_ms"] == latency}
-        harvest, scrapy = rows.get("harvest"), rows.get("scrapy")
-        if harvest and scrapy:
-            ratio = harvest["pages_per_s"] / scrapy["pages_per_s"]
-            found.append(
-                {
-                    "latency_ms": latency,
-                    "target": "harvest >= Scrapy",
-                    "value": round(ratio, 2),
-                    "met": ratio >= 1,
-                }
-            )
-        if harvest and harvest["percent_of_bound"] is not None:
-            percent = harvest["percent_of_bound"]
-            found.append(
-                {
-                    "latency_ms": latency,
-                    "target": "harvest >= 80% of bound",
-                    "value": percent,
-                    "met": percent >= 80,
-                }
-            )
-    return found
-
-
-def _rounded(value: float | None) -> float | None:
-    return round(value, 1) if value is not None else None
-
-
-# -- reporting -------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    """The facts to record with the figures."""
-    return {
-        "cpu": _cpu_model(),
-        "cpus": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)),
-        "memory_gib": _memory_gib(),
-        "platform": platform.platform(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        **{f"{name}_version": _version(name) for name in ("harvest", "scrapy", "twisted", "httpx")},
-    }
-
-
-def _cpu_model() -> str | None:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or None
-
-
-def _memory_gib() -> float | None:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 2**20, 1)
-    return None
-
-
-def _version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options: Options) -> str:
-    """The results as Markdown tables."""
-    header = (
-        "| crawler | latency | pages | pages/s (crawl) | pages/s (wall) | peak RSS MiB "
-        "| % of latency bound | latency bound | site-shape bound |"
-    )
-    lines = [
-        f"{options.pages} product pages + {options.listings} listing pages, concurrency "
-        f"{options.concurrency}, median of {options.repeat} run(s)",
-        "",
-        header,
-        "|---" * (header.count("|") - 1) + "|",
-    ]
-    for row in summary:
-        lines.append(
-            f"| {row['crawler']} | {row['latency_ms']:g} ms | {row['pages']} "
-            f"| {row['pages_per_s']:.0f} | {row['wall_pages_per_s']:.0f} "
-            f"| {row['peak_rss_mib']:.0f} "
-            f"| {_cell(row['percent_of_bound'], '%')} | {_cell(row['latency_bound'])} "
-            f"| {_cell(row['shape_bound'])} |"
-        )
-    if found:
-        lines += ["", "| latency | target | value | met |", "|---|---|---|---|"]
-        for item in found:
-            lines.append(
-                f"| {item['latency_ms']:g} ms | {item['target']} | {item['value']} "
-                f"| {'yes' if item['met'] else 'no'} |"
-            )
-    return "\n".join(lines)
-
-
-def _cell(value: float | None, unit: str = "") -> str:
-    return "–" if value is None else f"{value:.0f}{unit}"
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -544,9 +354,16 @@ def parse_args(argv: list[str] | None) -> Options:
     )
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the machine, the figures and the targets."""
     options = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the server and the crawler.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGINT, _exit_on_signal)
     facts = machine()
     print(json.dumps(facts), flush=True)
     if "harvest" in options.crawlers and (missing := missing_harvest_options()):

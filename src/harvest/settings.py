@@ -36,6 +36,7 @@ class Settings:
     timeout_s: float = 30.0
     deadline_s: float = 60.0
     attempts: int = 3
+    backoff_s: float = 0.5
     retry_after_cap_s: float = 120.0
     max_body_bytes: int = 8 * 1024 * 1024
     max_redirects: int = 5
@@ -67,6 +68,7 @@ class Settings:
         _check(self.timeout_s > 0, "timeout must be positive")
         _check(self.deadline_s > 0, "deadline must be positive")
         _check(self.attempts >= 1, "attempts must be at least 1")
+        _check(self.backoff_s >= 0, "backoff must be 0 or more")
         _check(self.retry_after_cap_s >= 0, "retry-after cap must be 0 or more")
         _check(self.max_body_bytes >= 1024, "max body must be at least 1 KiB")
         _check(self.max_redirects >= 0, "max-redirects must be 0 or more")
@@ -93,6 +95,7 @@ class Settings:
                 read_timeout_s=self.timeout_s,
                 deadline_s=self.deadline_s,
                 attempts=self.attempts,
+                backoff_s=self.backoff_s,
                 retry_after_cap_s=self.retry_after_cap_s,
                 max_body_bytes=self.max_body_bytes,
                 max_redirects=self.max_redirects,

@@ -22,11 +22,13 @@ class HostGate:
         self.delay_s = delay_s
         self._slots = asyncio.Semaphore(concurrency)
         self._turn = asyncio.Lock()
+        self._last_start = float("-inf")
         self._next_start = 0.0
 
     def slow_down(self, delay_s: float) -> None:
-        """Raise the delay between starts (never lowers it)."""
+        """Raise the delay between starts (never lowers it), from the last start on."""
         self.delay_s = max(self.delay_s, delay_s)
+        self._next_start = max(self._next_start, self._last_start + self.delay_s)
 
     def hold_off(self, seconds: float) -> None:
         """No request to this host starts in the next ``seconds``."""
@@ -46,7 +48,8 @@ class HostGate:
             wait = self._next_start - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._next_start = loop.time() + self.delay_s
+            self._last_start = loop.time()
+            self._next_start = self._last_start + self.delay_s
 
 
 class Gates:

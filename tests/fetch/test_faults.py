@@ -1,0 +1,320 @@
+"""Fault tests: whole crawls against a misbehaving server on 127.0.0.1.
+
+Each test breaks one path of a six-page site (a topic page and five product
+pages), runs a real crawl through harvest's real transport, and checks three
+things: what happened to the broken page (outcome, attempts), that the server
+saw exactly the requests it should, and that the rest of the site was
+harvested. Timeouts and delays are set small, so no test waits long.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harvest import Settings, crawl_sync
+from harvest.pipeline import RunResult
+from tests.faultserver import (
+    HOST,
+    PAGES,
+    TOPIC,
+    FaultSite,
+    Route,
+    drip,
+    fault_site,
+    gzip_bomb,
+    never_answer,
+    page,
+    product_page,
+    product_path,
+    redirect,
+    reset_mid_body,
+    retry_after_date,
+    sequence,
+    status,
+    truncated,
+)
+
+BROKEN = product_path(3)
+
+
+@dataclass
+class Crawl:
+    result: RunResult
+    site: FaultSite
+    seconds: float
+
+    def lines(self, name: str) -> list[dict[str, Any]]:
+        text = (self.result.run_dir / name).read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines()]
+
+    def error(self, path: str) -> dict[str, Any]:
+        (error,) = [e for e in self.lines("errors.jsonl") if e["url"] == self.site.url(path)]
+        return error
+
+    def harvested(self) -> set[str]:
+        prefix = self.site.base
+        return {r["url"].removeprefix(prefix) for r in self.lines("publications.jsonl")}
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.result.manifest
+
+
+def crawl(site: FaultSite, out: Path, **settings: Any) -> Crawl:
+    options: dict[str, Any] = {
+        "seeds": (site.url(TOPIC),),
+        "out_dir": out,
+        "resolve": ((HOST, "127.0.0.1"),),
+        "delay_s": 0,
+        "timeout_s": 0.5,
+        "deadline_s": 5,
+        "attempts": 3,
+        "backoff_s": 0.01,
+    }
+    started = time.monotonic()
+    result = crawl_sync(Settings(**{**options, **settings}))
+    return Crawl(result, site, time.monotonic() - started)
+
+
+def run(out: Path, routes: dict[str, Route], **settings: Any) -> Crawl:
+    with fault_site(routes) as site:
+        return crawl(site, out, **settings)
+
+
+def all_but(*broken: str) -> set[str]:
+    return {product_path(n) for n in range(1, PAGES + 1)} - set(broken)
+
+
+def test_the_healthy_site_is_harvested_in_full(tmp_path: Path) -> None:
+    done = run(tmp_path, {})
+    assert done.harvested() == all_but()
+    assert done.lines("errors.jsonl") == []
+    assert done.site.paths()[0] == "/robots.txt"
+    assert sorted(done.site.paths()) == sorted(["/robots.txt", TOPIC, *all_but()])
+    assert done.manifest["fetch"]["statuses"] == {"200": PAGES + 2}
+
+
+def test_503_twice_then_200_succeeds_in_3_attempts(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: sequence(status(503), status(503), page(product_page(3)))})
+    assert done.harvested() == all_but()
+    assert len(done.site.hits_of(BROKEN)) == 3
+    fetch = done.manifest["fetch"]
+    assert (fetch["retries"], fetch["statuses"]["503"]) == (2, 2)
+
+
+def test_503_every_time_fails_after_the_attempts(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: status(503)})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["status"], error["attempts"]) == ("http_error", 503, 3)
+    assert len(done.site.hits_of(BROKEN)) == 3
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_429_retry_after_seconds_is_waited_not_less(tmp_path: Path) -> None:
+    routes = {BROKEN: sequence(status(429, {"Retry-After": "2"}), page(product_page(3)))}
+    done = run(tmp_path, routes)
+    first, second = done.site.hits_of(BROKEN)
+    assert 2.0 <= second.at - first.at < 3.0
+    assert done.harvested() == all_but()
+
+
+def test_429_retry_after_http_date_is_waited_for(tmp_path: Path) -> None:
+    dates: list[str] = []
+
+    def limited(conn: Any, request: Any) -> None:
+        dates.append(retry_after_date(2))
+        status(429, {"Retry-After": dates[-1]})(conn, request)
+
+    done = run(tmp_path, {BROKEN: sequence(limited, page(product_page(3)))})
+    first, second = done.site.hits_of(BROKEN)
+    asked = time.mktime(time.strptime(dates[0], "%a, %d %b %Y %H:%M:%S GMT")) - time.timezone
+    assert second.wall >= asked - 0.05  # HTTP dates have whole seconds
+    assert 1.0 <= second.at - first.at < 3.0
+    assert done.harvested() == all_but()
+
+
+def test_retry_after_longer_than_the_cap_gives_up_at_once(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: status(503, {"Retry-After": "3600"})}, retry_after_cap_s=60)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("retry_after_too_long", 1)
+    assert "3600" in error["reason"] and done.seconds < 5
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_connection_reset_mid_body_is_retried(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: sequence(reset_mid_body, page(product_page(3)))})
+    assert len(done.site.hits_of(BROKEN)) == 2
+    assert done.harvested() == all_but()
+
+
+def test_a_connection_reset_every_time_fails(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: reset_mid_body})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"], error["status"]) == ("network", 3, None)
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_server_that_never_answers_times_out_and_frees_its_slot(tmp_path: Path) -> None:
+    # One slot in all: the other pages can only come after the stalled request let go.
+    done = run(tmp_path, {BROKEN: never_answer}, concurrency=1, attempts=2)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("timeout", 2)
+    assert "ReadTimeout" in error["reason"]
+    assert done.harvested() == all_but(BROKEN)
+    assert done.seconds < 5
+
+
+def test_a_one_byte_a_second_drip_hits_the_total_deadline(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: drip(1.0)}, timeout_s=3, deadline_s=1.2, attempts=2)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("timeout", 2)
+    assert "deadline" in error["reason"]
+    hits = done.site.hits_of(BROKEN)
+    assert len(hits) == 2 and hits[1].at - hits[0].at < 2.5  # not the 3 s read timeout
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_truncated_body_is_retried_then_fails(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: truncated})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("network", 3)
+    assert "incomplete" in error["reason"] or "complete message body" in error["reason"]
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_gzip_bomb_is_aborted_at_the_cap_and_not_retried(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: gzip_bomb(64)}, max_body_bytes=1024 * 1024)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("too_large", 1)
+    assert "1048576" in error["reason"]
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_redirect_loop_is_stopped(tmp_path: Path) -> None:
+    routes = {BROKEN: redirect("/pubs/loop.html"), "/pubs/loop.html": redirect(BROKEN)}
+    done = run(tmp_path, routes)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("redirect_loop", 2)
+    assert done.site.paths().count(BROKEN) == 1
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_redirect_chain_past_the_hop_limit_is_stopped(tmp_path: Path) -> None:
+    routes = {f"/hop/{n}": redirect(f"/hop/{n + 1}") for n in range(10)}
+    routes[BROKEN] = redirect("/hop/0")
+    done = run(tmp_path, routes, max_redirects=3)
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("too_many_redirects", 4)
+
+
+def test_a_redirect_within_the_host_is_followed(tmp_path: Path) -> None:
+    moved = "/pubs/research_reports/RRF3-moved.html"
+    done = run(tmp_path, {BROKEN: redirect(moved, 301), moved: page(product_page(3))})
+    assert done.harvested() == all_but(BROKEN) | {moved}
+    assert done.lines("errors.jsonl") == []
+
+
+@pytest.mark.parametrize(
+    "target", ["http://elsewhere.example/pubs/x.html", "http://127.0.0.1:9/pubs/x.html"]
+)
+def test_a_redirect_to_another_host_is_recorded_not_followed(tmp_path: Path, target: str) -> None:
+    done = run(tmp_path, {BROKEN: redirect(target)})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"], error["status"]) == ("redirect_offsite", 1, 302)
+    assert target in error["reason"]
+    assert done.manifest["counts"]["skipped"] == 1
+    assert done.manifest["counts"]["fetch_failed"] == 0  # a choice, not a failure
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_robots_disallow_and_crawl_delay_are_obeyed(tmp_path: Path) -> None:
+    robots = f"User-agent: *\nDisallow: {BROKEN}\nCrawl-delay: 0.3\n".encode()
+    done = run(tmp_path, {"/robots.txt": page(robots, content_type="text/plain")})
+    assert BROKEN not in done.site.paths()
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"]) == ("robots_disallowed", 0)
+    starts = [hit.at for hit in done.site.hits]
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.3 - 0.02
+    assert done.manifest["fetch"]["host_delays_s"] == {HOST: 0.3}
+    robots_summary = done.manifest["fetch"]["robots"][done.site.base]
+    assert robots_summary["crawl_delay_s"] == 0.3
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_robots_for_harvest_by_name_is_obeyed(tmp_path: Path) -> None:
+    robots = b"User-agent: harvest\nDisallow: /pubs/\n\nUser-agent: *\nAllow: /\n"
+    done = run(tmp_path, {"/robots.txt": page(robots, content_type="text/plain")})
+    assert done.harvested() == set()
+    assert done.manifest["skipped"] == {"robots_disallowed": PAGES}
+
+
+def test_robots_answering_503_disallows_the_host(tmp_path: Path) -> None:
+    done = run(tmp_path, {"/robots.txt": status(503)})
+    assert done.site.paths() == ["/robots.txt"] * 3  # retried, then nothing else asked
+    error = done.error(TOPIC)
+    assert (error["outcome"], error["status"]) == ("robots_unreachable", 503)
+    assert done.result.error_rate == 1.0
+
+
+def test_robots_answering_503_then_200_lets_the_crawl_go_on(tmp_path: Path) -> None:
+    robots = page(b"User-agent: *\nAllow: /\n", content_type="text/plain")
+    done = run(tmp_path, {"/robots.txt": sequence(status(503), robots)})
+    assert done.site.paths().count("/robots.txt") == 2
+    assert done.harvested() == all_but()
+
+
+def test_robots_answering_404_allows_everything(tmp_path: Path) -> None:
+    done = run(tmp_path, {"/robots.txt": status(404)})
+    assert done.harvested() == all_but()
+    assert done.manifest["fetch"]["robots"][done.site.base]["verdict"].startswith("unavailable")
+
+
+def test_a_non_html_content_type_is_recorded_not_parsed(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: page(b"%PDF-1.7 ...", content_type="application/pdf")})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"], error["stage"]) == ("not_html", 1, "fetch")
+    assert "application/pdf" in error["reason"]
+    assert done.manifest["counts"]["parse_failed"] == 0
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_a_404_is_not_retried(tmp_path: Path) -> None:
+    done = run(tmp_path, {BROKEN: status(404)})
+    error = done.error(BROKEN)
+    assert (error["outcome"], error["attempts"], error["status"]) == ("http_error", 1, 404)
+    assert done.site.paths().count(BROKEN) == 1
+    assert done.harvested() == all_but(BROKEN)
+
+
+def test_politeness_per_host_concurrency_and_delay_are_measured_at_the_server(
+    tmp_path: Path,
+) -> None:
+    # Slow answers (1.1 s) with a 0.5 s delay: without the per-host limit three
+    # requests would overlap; with it the server never sees more than two.
+    with fault_site(pages=5) as site:
+        for path, route in list(site.routes.items()):
+            site.routes[path] = _slowed(route, 1.1 if path != "/robots.txt" else 0)
+        done = crawl(
+            site, tmp_path, concurrency=8, per_host_concurrency=2, delay_s=0.5, timeout_s=3
+        )
+    assert done.harvested() == all_but()
+    assert site.max_active == 2
+    starts = sorted(hit.at for hit in site.hits)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # 10 ms allows for the time between the client's start and the server's accept.
+    assert min(gaps) >= 0.5 - 0.01, gaps
+
+
+def _slowed(route: Route, seconds: float) -> Route:
+    def slowed(conn: Any, request: Any) -> None:
+        time.sleep(seconds)
+        route(conn, request)
+
+    return slowed
