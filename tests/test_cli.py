@@ -92,6 +92,13 @@ def test_crawl_replay_writes_run_folder(tmp_path: Path, capsys: pytest.CaptureFi
         ["crawl", "not-a-url", "--replay", "fixtures/site"],
         ["crawl", "--concurrency", "0"],
         ["crawl", "--concurrency", "many"],
+        ["crawl", "--resolve", "www.rand.org"],
+        ["crawl", "--resolve", "www.rand.org=not-an-address"],
+        ["crawl", "--delay", "-1"],
+        ["crawl", "--per-host-concurrency", "0"],
+        ["crawl", "--deadline", "0"],
+        ["crawl", "--max-body-mb", "0"],
+        ["crawl", "--user-agent", " "],
         ["frobnicate"],
         ["parse"],
     ],
@@ -99,6 +106,12 @@ def test_crawl_replay_writes_run_folder(tmp_path: Path, capsys: pytest.CaptureFi
 def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(argv, capsys)
     assert code == 2 and err
+
+
+def test_usage_errors_say_what_is_wrong(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["crawl", "--resolve", "www.rand.org=nowhere"], capsys)
+    assert code == 2
+    assert err.strip() == "harvest: error: --resolve: not an IP address: 'nowhere'"
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,8 +45,11 @@ def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
     return LexborHTMLParser(body.decode(_charset(body, content_type), errors="replace"))
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _control_ratio(data: bytes) -> float:
-    controls = sum(1 for b in data if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     return controls / max(len(data), 1)
 
 
