@@ -29,6 +29,7 @@ class Options:
     crawlers: tuple[str, ...]
     json_path: Path | None
     keep: bool
+    parse_workers: int = 1
 
     @property
     def listings(self) -> int:

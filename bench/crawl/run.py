@@ -42,7 +42,7 @@ LISTING_PATH = "/topics/bench.html"
 STATS_PATH = "/__bench__/stats"
 WAIT_S = 300.0
 START_S = 60.0
-HARVEST_OPTIONS = ("--resolve", "--per-host-concurrency", "--delay")
+HARVEST_OPTIONS = ("--resolve", "--per-host-concurrency", "--delay", "--parse-workers")
 _HARVEST_MAIN = "import sys; from harvest.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -160,13 +160,14 @@ def harvest_entry() -> list[str]:
     return [sys.executable, "-c", _HARVEST_MAIN]
 
 
-def harvest_command(port: int, concurrency: int, out: Path) -> list[str]:
+def harvest_command(port: int, concurrency: int, out: Path, parse_workers: int) -> list[str]:
     """harvest's crawl of the bench site: rand.org URLs, sent to 127.0.0.1 by --resolve."""
     return [
         *harvest_entry(),
         *("crawl", f"http://{HOST}:{port}{LISTING_PATH}"),
         *("--resolve", f"{HOST}=127.0.0.1"),
         *("--concurrency", str(concurrency), "--per-host-concurrency", str(concurrency)),
+        *("--parse-workers", str(parse_workers)),
         *("--delay", "0", "--out", str(out), "--quiet"),
     ]
 
@@ -197,7 +198,7 @@ def missing_harvest_options() -> list[str]:
 
 def run_harvest(server: BenchServer, options: Options, work: Path, run: Run) -> Outcome:
     out = work / run.name
-    cmd = harvest_command(server.port, options.concurrency, out)
+    cmd = harvest_command(server.port, options.concurrency, out, options.parse_workers)
     measured, served = _measured_with_server(server, cmd, work, run.name)
     manifests = {path.resolve() for path in out.glob("*/manifest.json")}  # latest/ too
     if len(manifests) != 1:
@@ -329,7 +330,14 @@ def parse_args(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000, help="product pages (default 1000)")
     parser.add_argument(
-        "--per-page", type=int, default=20, help="entries a listing page (default 20)"
+        "--per-page",
+        type=int,
+        default=100,
+        help="entries a listing page (default 100: with 20, the chain of 50 listing pages "
+        "alone caps any crawler at 64%% of the latency bound)",
+    )
+    parser.add_argument(
+        "--parse-workers", type=int, default=1, help="harvest's --parse-workers (default 1)"
     )
     parser.add_argument("--concurrency", type=int, default=32, help="default 32")
     parser.add_argument(
@@ -351,6 +359,7 @@ def parse_args(argv: list[str] | None) -> Options:
         crawlers=(args.only,) if args.only else CRAWLERS,
         json_path=args.json,
         keep=args.keep,
+        parse_workers=args.parse_workers,
     )
 
 
@@ -361,9 +370,8 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the machine, the figures and the targets."""
     options = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C, so the finally blocks stop the server and the crawler.
+    # SIGTERM unwinds like Ctrl-C does, so the finally blocks stop the server and crawler.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    signal.signal(signal.SIGINT, _exit_on_signal)
     facts = machine()
     print(json.dumps(facts), flush=True)
     if "harvest" in options.crawlers and (missing := missing_harvest_options()):

@@ -171,6 +171,10 @@ def crawl(
     user_agent: Annotated[
         str, typer.Option(help="User-Agent sent, with a contact URL or address.")
     ] = DEFAULT_USER_AGENT,
+    parse_workers: Annotated[
+        int,
+        typer.Option(help="Processes that parse pages off the network loop (0: parse inline)."),
+    ] = 0,
     max_pages: Annotated[int | None, typer.Option(help="Fetch at most this many pages.")] = None,
     max_depth: Annotated[
         int | None, typer.Option(help="Follow links at most this many steps from a seed.")
@@ -203,6 +207,7 @@ def crawl(
         allowed_hosts=tuple(allow_host or ()),
         resolve=tuple(_pair(text) for text in resolve or ()),
         user_agent=user_agent,
+        parse_workers=parse_workers,
         max_pages=max_pages,
         max_depth=max_depth,
         max_error_rate=max_error_rate,

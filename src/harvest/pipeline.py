@@ -20,12 +20,12 @@ import httpx
 
 from harvest._version import __version__
 from harvest.crawl import Frontier, Request, Scope
-from harvest.errors import FetchError, ParseError
+from harvest.errors import FetchError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher, ReplayTransport
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
 from harvest.normalize import canonical_url
-from harvest.parse import parse_page
 from harvest.settings import Settings
+from harvest.workers import ParseJob, Parser
 from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
@@ -112,6 +112,8 @@ async def crawl(
     except BaseException:
         run.writer.abort()
         raise
+    finally:
+        run.parser.close()
     run_dir = run.writer.commit(manifest, point_latest=run.interrupted is None)
     return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
 
@@ -128,11 +130,13 @@ class _Run:
             max_depth=settings.max_depth,
         )
         self.queue: asyncio.Queue[Request] = asyncio.Queue()
+        self.parser = Parser(settings.parse_workers)
         self.in_flight: set[str] = set()
         self.unfinished: list[str] = []
         self.interrupted: str | None = None
 
     async def execute(self, fetcher: Fetcher) -> None:
+        self.parser.start()
         for seed in self.settings.seeds:
             request = self.frontier.admit_seed(seed)
             if request:
@@ -188,28 +192,24 @@ class _Run:
         if page.final_url != request.url and not self.frontier.claim(page.final_url):
             self.stats.outcomes["redirected_to_seen"] += 1  # fetched under its own URL
             return
-        self._parse(page, request)
+        await self._parse(page, request)
 
-    def _parse(self, page: FetchedPage, request: Request) -> None:
+    async def _parse(self, page: FetchedPage, request: Request) -> None:
         url = canonical_url(page.final_url) or page.url
         started = time.perf_counter()
-        try:
-            parsed = parse_page(
-                url, page.body, fetched_at=page.fetched_at, content_type=page.content_type
-            )
-        except ParseError as exc:
-            self._fail(url, "parse", str(exc), page.status, "parse_error", page.attempts)
+        job = ParseJob(url, page.body, page.fetched_at, page.content_type)
+        result = await self.parser.parse(job)
+        self.stats.parse_s += time.perf_counter() - started
+        if result.error is not None or result.kind is None or result.line is None:
+            reason = result.error or "no record"
+            if result.bug:
+                log.error("parser failed on %s: %s", url, reason)
+            outcome = "parser_bug" if result.bug else "parse_error"
+            self._fail(url, "parse", reason, page.status, outcome, page.attempts)
             return
-        except Exception as exc:  # a parser bug must not stop the run
-            log.exception("parser failed on %s", url)
-            reason = f"internal error: {type(exc).__name__}: {exc}"
-            self._fail(url, "parse", reason, page.status, "parser_bug", page.attempts)
-            return
-        finally:
-            self.stats.parse_s += time.perf_counter() - started
-        self.writer.write(parsed.record)
+        self.writer.write_line(result.kind, result.line)
         self.stats.outcomes["parsed"] += 1
-        for link in self.frontier.admit_links(parsed.links, request):
+        for link in self.frontier.admit_links(result.links, request):
             self.queue.put_nowait(link)
 
     def _fail(
@@ -281,6 +281,7 @@ class _Run:
                 "concurrency": config.concurrency,
                 "per_host_concurrency": config.per_host_concurrency,
                 "delay_s": config.delay_s,
+                "parse_workers": settings.parse_workers,
                 "allowed_hosts": sorted(config.allowed_hosts),
                 "obey_robots": config.obey_robots,
             },

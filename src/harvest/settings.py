@@ -48,6 +48,7 @@ class Settings:
     resolve: tuple[tuple[str, str], ...] = ()
     obey_robots: bool = True
     stop_grace_s: float = 10.0
+    parse_workers: int = 0
     fetch: FetchConfig = field(init=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +76,7 @@ class Settings:
         _check(self.max_pages is None or self.max_pages >= 1, "max-pages must be at least 1")
         _check(self.max_depth is None or self.max_depth >= 0, "max-depth must be 0 or more")
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
+        _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
         for host, address in self.resolve:
             _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")

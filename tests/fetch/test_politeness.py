@@ -40,8 +40,9 @@ async def _starts(gate: HostGate, count: int) -> list[float]:
 
     async def one() -> None:
         async with gate.slot():
-            await gate.wait_turn()
+            turn = await gate.wait_turn()
             starts.append(loop.time())
+            turn.started()
             await asyncio.sleep(0.01)
 
     await asyncio.gather(*(one() for _ in range(count)))
@@ -75,6 +76,37 @@ def test_hold_off_delays_every_request_to_the_host() -> None:
         return start - began
 
     assert asyncio.run(go()) >= 0.1 - 1e-3
+
+
+def test_the_next_turn_waits_for_the_request_to_go_out() -> None:
+    # A request slow to get on the wire (a TLS handshake, a busy loop) delays the
+    # next one: the spacing holds between requests as the server sees them.
+    async def go() -> list[float]:
+        gate, loop, sent = HostGate(concurrency=2, delay_s=0.05), asyncio.get_running_loop(), []
+
+        async def one(setup_s: float) -> None:
+            async with gate.slot():
+                turn = await gate.wait_turn()
+                await asyncio.sleep(setup_s)
+                sent.append(loop.time())
+                turn.started()
+
+        await asyncio.gather(one(0.1), one(0.0))
+        return sent
+
+    first, second = asyncio.run(go())
+    assert second - first >= 0.05 - 1e-3
+
+
+def test_a_turn_is_freed_when_its_request_fails_before_going_out() -> None:
+    async def go() -> None:
+        gate = HostGate(concurrency=2, delay_s=0.01)
+        turn = await gate.wait_turn()
+        turn.started()
+        turn.started()  # idempotent: the lock is released once
+        await asyncio.wait_for(gate.wait_turn(), timeout=1)
+
+    asyncio.run(go())
 
 
 def test_gates_are_per_host() -> None:

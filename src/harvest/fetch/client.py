@@ -35,8 +35,8 @@ from tenacity.stop import stop_base
 from harvest._version import __version__
 from harvest.errors import FetchError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
-from harvest.fetch.guard import AddressPolicy, BlockedAddressError, GuardedTransport
-from harvest.fetch.politeness import Gates
+from harvest.fetch.guard import AddressPolicy, BlockedAddressError, guarded_transport
+from harvest.fetch.politeness import Gates, Turn
 from harvest.fetch.robots import RobotsRules
 from harvest.normalize import host_of
 
@@ -209,7 +209,7 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         if transport is None:
             policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
-            transport = GuardedTransport(policy, max_connections=config.concurrency)
+            transport = guarded_transport(policy, max_connections=config.concurrency)
         self._client = httpx.AsyncClient(
             transport=transport,
             headers={
@@ -401,16 +401,22 @@ class Fetcher:
     async def _attempt(self, url: str, *, expect_html: bool) -> _Answer:
         gate = self._gates[httpx.URL(url).host]
         async with gate.slot(), self._global:
-            await gate.wait_turn()
+            turn = await gate.wait_turn()
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.config.deadline_s):
-                    return await self._exchange(url, expect_html=expect_html)
+                    return await self._exchange(url, turn, expect_html=expect_html)
             except TimeoutError as exc:
                 raise _DeadlineError(self.config.deadline_s) from exc
+            finally:
+                turn.started()  # no-op once the headers went out; else frees the turn
 
-    async def _exchange(self, url: str, *, expect_html: bool) -> _Answer:
-        async with self._client.stream("GET", url) as response:
+    async def _exchange(self, url: str, turn: Turn, *, expect_html: bool) -> _Answer:
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith("send_request_headers.started"):  # http11. or http2.
+                turn.started()
+
+        async with self._client.stream("GET", url, extensions={"trace": trace}) as response:
             status = response.status_code
             self.stats.statuses[status] += 1
             if status in RETRY_STATUSES:

@@ -1,8 +1,10 @@
 """Per-host politeness: at most N requests at once to a host, starts at least D seconds apart.
 
-A request takes its host's slot, then a global slot, then waits for its turn:
-the turn is reserved under a lock, so two starts on one host are never closer
-than the delay however many tasks wait. The delay only ever grows within a run
+A request takes its host's slot, then a global slot, then waits for its turn.
+With a delay, the turn is held until the request's headers are actually on the
+wire (``Turn.started``), and the next turn counts from that moment: so two
+requests on one host *reach the server* at least the delay apart, however long
+a connection or a busy event loop took. The delay only ever grows within a run
 (robots.txt Crawl-delay), and a Retry-After holds the whole host off, not only
 the request that got it.
 """
@@ -41,15 +43,45 @@ class HostGate:
         async with self._slots:
             yield
 
-    async def wait_turn(self) -> None:
-        """Sleep until this host may see a new request start, and reserve that start."""
-        loop = asyncio.get_running_loop()
-        async with self._turn:
-            wait = self._next_start - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._last_start = loop.time()
-            self._next_start = self._last_start + self.delay_s
+    async def wait_turn(self) -> Turn:
+        """Sleep until this host may see a new request start; call ``started()`` on the turn."""
+        if self.delay_s <= 0:  # no spacing to keep: only a hold-off to wait for
+            await self._sleep_until_next()
+            return Turn(self, locked=False)
+        await self._turn.acquire()
+        try:
+            await self._sleep_until_next()
+        except BaseException:
+            self._turn.release()
+            raise
+        return Turn(self, locked=True)
+
+    async def _sleep_until_next(self) -> None:
+        wait = self._next_start - asyncio.get_running_loop().time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _mark_start(self) -> None:
+        self._last_start = asyncio.get_running_loop().time()
+        self._next_start = max(self._next_start, self._last_start + self.delay_s)
+
+
+class Turn:
+    """A request's turn on its host; ``started()`` when it went out (or will not)."""
+
+    def __init__(self, gate: HostGate, *, locked: bool) -> None:
+        self._gate = gate
+        self._locked = locked
+        self._done = False
+
+    def started(self) -> None:
+        """Mark the start and let the next request wait from here; idempotent."""
+        if self._done:
+            return
+        self._done = True
+        self._gate._mark_start()
+        if self._locked:
+            self._gate._turn.release()
 
 
 class Gates:

@@ -71,7 +71,11 @@ class JsonlWriter(AtomicFile):
         self.count = 0
 
     def write_record(self, record: BaseModel) -> None:
-        self.write(record.model_dump_json() + "\n")
+        self.write_line(record.model_dump_json())
+
+    def write_line(self, line: str) -> None:
+        """Write one already-serialized record (a JSON object on one line)."""
+        self.write(line + "\n")
         self.count += 1
 
 

@@ -33,6 +33,10 @@ class RunWriter:
     def write(self, record: Publication | Topic | ErrorRecord) -> None:
         self._writers[record.kind].write_record(record)
 
+    def write_line(self, kind: str, line: str) -> None:
+        """Write a record already serialized (by a parse worker) to its kind's file."""
+        self._writers[kind].write_line(line)
+
     def counts(self) -> dict[str, int]:
         return {kind: writer.count for kind, writer in self._writers.items()}
 
