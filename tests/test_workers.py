@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harvest import Settings, crawl_sync
-from harvest.workers import Parser, ParseJob, parse_job
+from harvest.workers import ParseJob, Parser, parse_job
 from tests.conftest import SITE
 
 
