@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
 _SCHEMES = frozenset({"http", "https"})
@@ -92,6 +93,12 @@ def canonical_url(url: str | None) -> str | None:
     >>> canonical_url("ftp://example.org/") is None
     True
     """
+    # Pages repeat the same links (navigation, people, topics): remember answers.
+    return _canonical(url) if isinstance(url, str) else None
+
+
+@lru_cache(maxsize=16384)
+def _canonical(url: str) -> str | None:
     parts = _split(url)
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return None
@@ -122,7 +129,18 @@ def absolute_url(href: str | None, base: str) -> str | None:
     parts = _split(href)
     if parts is None or (parts.scheme and parts.scheme.lower() not in _SCHEMES):
         return None
-    try:
-        return canonical_url(urljoin(base, href))
-    except ValueError:
-        return None
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        joined = _origin(base) + href  # the common case, without urljoin's cost
+    else:
+        try:
+            joined = urljoin(base, href)
+        except ValueError:
+            return None
+    return canonical_url(joined)
+
+
+@lru_cache(maxsize=1024)
+def _origin(base: str) -> str:
+    """``scheme://netloc`` of ``base`` (what an absolute-path reference keeps)."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
