@@ -11,6 +11,7 @@ import logging
 import secrets
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +132,8 @@ class _Run:
         )
         self.queue: asyncio.Queue[Request] = asyncio.Queue()
         self.parser = Parser(settings.parse_workers)
+        self.parse_slots = asyncio.Semaphore(max(4, 8 * settings.parse_workers))
+        self.background: set[asyncio.Task[None]] = set()
         self.in_flight: set[str] = set()
         self.unfinished: list[str] = []
         self.interrupted: str | None = None
@@ -157,9 +160,10 @@ class _Run:
                     return_when=asyncio.FIRST_COMPLETED,
                 )
         finally:
-            for task in (*workers, *waits, done):
+            tasks = (*workers, *self.background, *waits, done)
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*workers, *waits, done, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
         self.unfinished.extend(sorted(self.in_flight))
         while not self.queue.empty():
             self.unfinished.append(self.queue.get_nowait().url)
@@ -167,32 +171,67 @@ class _Run:
     async def _work(self, fetcher: Fetcher) -> None:
         while True:
             request = await self.queue.get()
-            try:
-                if self.stop.requested.is_set():
-                    self.unfinished.append(request.url)
-                    continue
-                self.in_flight.add(request.url)
-                try:
-                    await self._handle(fetcher, request)
-                except Exception as exc:  # a bug must not kill the worker, nor the run
-                    log.exception("internal error on %s", request.url)
-                    reason = f"internal error: {type(exc).__name__}: {exc}"
-                    self._fail(request.url, "fetch", reason, None, "internal_error", None)
-                self.in_flight.discard(request.url)
-            finally:
+            if self.stop.requested.is_set():
+                self.unfinished.append(request.url)
                 self.queue.task_done()
+                continue
+            self.in_flight.add(request.url)
+            try:
+                handed_over = await self._guarded(self._handle(fetcher, request), request)
+            except asyncio.CancelledError:
+                self.queue.task_done()  # stays in flight: reported as unfinished
+                raise
+            if not handed_over:
+                self._done(request)
 
-    async def _handle(self, fetcher: Fetcher, request: Request) -> None:
+    async def _guarded(self, step: Coroutine[Any, Any, bool], request: Request) -> bool:
+        try:
+            return await step
+        except Exception as exc:  # a bug must not kill the worker, nor the run
+            log.exception("internal error on %s", request.url)
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            self._fail(request.url, "fetch", reason, None, "internal_error", None)
+            return False
+
+    def _done(self, request: Request) -> None:
+        self.in_flight.discard(request.url)
+        self.queue.task_done()
+
+    async def _handle(self, fetcher: Fetcher, request: Request) -> bool:
+        """Fetch, then parse; True when the parse goes on in the background."""
         try:
             page = await fetcher.fetch(request.url)
         except FetchError as exc:
             self._fail(request.url, "fetch", str(exc), exc.status, exc.outcome, exc.attempts)
-            return
+            return False
         self.stats.outcomes["fetched"] += 1
         if page.final_url != request.url and not self.frontier.claim(page.final_url):
             self.stats.outcomes["redirected_to_seen"] += 1  # fetched under its own URL
-            return
+            return False
+        if not self.parser.pooled:
+            await self._parse(page, request)
+            return False
+        # With parse workers, the fetch worker goes on fetching while the page is
+        # parsed; a bounded number of pages wait for a parse (backpressure).
+        await self.parse_slots.acquire()
+        task = asyncio.create_task(self._parse_in_background(page, request))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return True
+
+    async def _parse_in_background(self, page: FetchedPage, request: Request) -> None:
+        try:
+            await self._guarded(self._parse_step(page, request), request)
+        except asyncio.CancelledError:
+            self.queue.task_done()  # stays in flight: reported as unfinished
+            raise
+        finally:
+            self.parse_slots.release()
+        self._done(request)
+
+    async def _parse_step(self, page: FetchedPage, request: Request) -> bool:
         await self._parse(page, request)
+        return False
 
     async def _parse(self, page: FetchedPage, request: Request) -> None:
         url = canonical_url(page.final_url) or page.url

@@ -94,6 +94,11 @@ class Parser:
                 workers, mp_context=context, initializer=_ignore_interrupts
             )
 
+    @property
+    def pooled(self) -> bool:
+        """True while pages go to worker processes."""
+        return self._pool is not None
+
     async def parse(self, job: ParseJob) -> ParseResult:
         if self._pool is not None and await self._started():
             try:

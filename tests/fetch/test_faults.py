@@ -136,7 +136,7 @@ def test_429_retry_after_http_date_is_waited_for(tmp_path: Path) -> None:
     first, second = done.site.hits_of(BROKEN)
     asked = time.mktime(time.strptime(dates[0], "%a, %d %b %Y %H:%M:%S GMT")) - time.timezone
     assert second.wall >= asked - 0.05  # HTTP dates have whole seconds
-    assert 1.0 <= second.at - first.at < 3.0
+    assert 0.9 <= second.at - first.at < 3.0  # the date is whole seconds: 1 to 2 s ahead
     assert done.harvested() == all_but()
 
 
