@@ -70,6 +70,7 @@ class Outcome:
     rss_floor_mib: float
     requests: int
     not_found: int
+    peak_tree_rss_mib: float = 0.0
 
     @property
     def pages_per_s(self) -> float:
@@ -128,6 +129,7 @@ def summarize(outcomes: list[Outcome], options: Options) -> list[dict[str, Any]]
                     "crawl_s": round(statistics.median(o.crawl_s for o in runs), 3),
                     "wall_s": round(statistics.median(o.wall_s for o in runs), 3),
                     "peak_rss_mib": round(max(o.peak_rss_mib for o in runs), 1),
+                    "peak_tree_rss_mib": round(max(o.peak_tree_rss_mib for o in runs), 1),
                     "latency_bound": bound,
                     "percent_of_bound": round(100 * rate / bound, 1) if bound else None,
                     "shape_bound": _rounded(shape_bound(options, latency)),
@@ -212,6 +214,7 @@ def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options
     """The results as Markdown tables."""
     header = (
         "| crawler | latency | pages | pages/s (crawl) | pages/s (wall) | peak RSS MiB "
+        "| peak PSS, process tree MiB "
         "| % of latency bound | latency bound | site-shape bound |"
     )
     lines = [
@@ -225,7 +228,7 @@ def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options
         lines.append(
             f"| {row['crawler']} | {row['latency_ms']:g} ms | {row['pages']} "
             f"| {row['pages_per_s']:.0f} | {row['wall_pages_per_s']:.0f} "
-            f"| {row['peak_rss_mib']:.0f} "
+            f"| {row['peak_rss_mib']:.0f} | {row['peak_tree_rss_mib']:.0f} "
             f"| {_cell(row['percent_of_bound'], '%')} | {_cell(row['latency_bound'])} "
             f"| {_cell(row['shape_bound'])} |"
         )

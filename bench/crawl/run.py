@@ -59,6 +59,61 @@ class Measured:
     peak_rss_mib: float
     rss_floor_mib: float
     timed_out: bool
+    peak_tree_rss_mib: float = 0.0
+
+
+class TreeSampler(threading.Thread):
+    """Peak memory of a process *and its descendants* (parse workers, a forkserver), summed.
+
+    ``ru_maxrss`` sees one process; harvest's parse workers are grandchildren. Every
+    ``interval_s`` this walks ``/proc/PID/task/*/children`` and sums each process's PSS
+    (``/proc/PID/smaps_rollup``): RSS with shared pages divided among the processes that
+    share them, so a forked worker's copy-on-write pages are not counted twice.
+    """
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval_s = interval_s
+        self.peak_bytes = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval_s):
+            total = sum(self._rss(pid) for pid in self._tree(self.pid))
+            self.peak_bytes = max(self.peak_bytes, total)
+
+    def stop(self) -> float:
+        """Stop sampling; the peak in MiB."""
+        self._stop_event.set()
+        self.join(timeout=5)
+        return self.peak_bytes / (1024 * 1024)
+
+    def _tree(self, pid: int) -> list[int]:
+        found, todo = [], [pid]
+        while todo:
+            current = todo.pop()
+            found.append(current)
+            try:
+                tasks = os.listdir(f"/proc/{current}/task")
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    text = Path(f"/proc/{current}/task/{task}/children").read_text()
+                except OSError:
+                    continue
+                todo.extend(int(child) for child in text.split())
+        return found
+
+    def _rss(self, pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except (OSError, IndexError, ValueError):
+            pass
+        return 0
 
 
 # -- processes -------------------------------------------------------------------------
@@ -77,6 +132,8 @@ def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S)
     with (log_dir / f"{name}.out").open("wb") as out, (log_dir / f"{name}.err").open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
 
         def expire() -> None:
             expired.set()
@@ -92,9 +149,17 @@ def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S)
             raise
         finally:
             killer.cancel()
+            tree_mib = sampler.stop()
         wall_s = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return Measured(proc.returncode, wall_s, usage.ru_maxrss / 1024, floor_mib, expired.is_set())
+    return Measured(
+        proc.returncode,
+        wall_s,
+        usage.ru_maxrss / 1024,
+        floor_mib,
+        expired.is_set(),
+        max(tree_mib, usage.ru_maxrss / 1024),
+    )
 
 
 class BenchServer:
@@ -275,6 +340,7 @@ def _outcome(
         rss_floor_mib=measured.rss_floor_mib,
         requests=served["requests"],
         not_found=served["not_found"],
+        peak_tree_rss_mib=measured.peak_tree_rss_mib,
     )
 
 
@@ -323,6 +389,7 @@ def _progress(o: Outcome) -> str:
     return (
         f"{o.crawler} {o.latency_ms:g} ms #{o.repeat}: {o.pages} pages in {o.crawl_s:.2f} s "
         f"({o.pages_per_s:.0f} pages/s; wall {o.wall_s:.2f} s), peak RSS {o.peak_rss_mib:.0f} MiB"
+        f" (process tree PSS {o.peak_tree_rss_mib:.0f} MiB)"
     )
 
 

@@ -451,6 +451,7 @@ class Fetcher:
         if declared.isdigit() and int(declared) > limit:
             raise too_large
         if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
+            self.stats.wire_bytes += len(response.content)
             if len(response.content) > limit:
                 raise too_large
             return response.content
