@@ -37,6 +37,8 @@ FORBIDDEN = {
     },
     "fetch": {"harvest.parse", "harvest.write", "harvest.pipeline", "harvest.cli"},
     "write": {"harvest.parse", "harvest.fetch", "harvest.pipeline", "harvest.cli"},
+    # parse workers run parse_page in other processes: nothing of the network or output
+    "workers": {"harvest.fetch", "harvest.write", "harvest.pipeline", "harvest.cli"},
 }
 
 
