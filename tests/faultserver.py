@@ -196,6 +196,7 @@ class FaultSite:
     port: int
     routes: dict[str, Route]
     hits: list[Hit] = field(default_factory=list)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # (arrived, answered)
     active: int = 0
     max_active: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -212,6 +213,22 @@ class FaultSite:
 
     def paths(self) -> list[str]:
         return [hit.path for hit in self.hits]
+
+    def most_at_once(self, slack_s: float = 0.01) -> int:
+        """The most requests in progress at one moment, from arrival to answer sent.
+
+        The server runs in the crawler's process: noting that an answer was sent can
+        wait for the GIL while the client already sent its next request, so each
+        span's end is taken ``slack_s`` earlier.
+        """
+        events = sorted(
+            [(start, 1) for start, _ in self.spans] + [(end - slack_s, -1) for _, end in self.spans]
+        )
+        most = current = 0
+        for _, step in events:
+            current += step
+            most = max(most, current)
+        return most
 
 
 def default_routes(pages: int = PAGES) -> dict[str, Route]:
@@ -256,6 +273,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _serve(self, conn: Conn, request: Request) -> None:
         site = self.site
+        arrived = time.monotonic()
         with site.lock:
             site.active += 1
             site.max_active = max(site.max_active, site.active)
@@ -267,6 +285,7 @@ class _Handler(socketserver.BaseRequestHandler):
         finally:
             with site.lock:
                 site.active -= 1
+                site.spans.append((arrived, time.monotonic()))
 
 
 @contextmanager

@@ -58,6 +58,7 @@ class Frontier:
         self.max_pages = max_pages
         self.max_depth = max_depth
         self._seen: set[str] = set()
+        self._fetched: set[str] = set()
         self.out_of_scope = 0
         self.over_limits = 0
 
@@ -71,11 +72,16 @@ class Frontier:
         return [request for request in admitted if request is not None]
 
     def claim(self, url: str) -> bool:
-        """Mark ``url`` (a redirect target) fetched; False if it already was or will be."""
+        """Mark ``url`` fetched (now, or as a redirect's target); False if it already was.
+
+        A URL queued and then reached through another URL's redirect is not fetched
+        again when its turn comes: its worker's ``claim`` answers False.
+        """
         canonical = canonical_url(url)
-        if canonical is None or canonical in self._seen:
+        if canonical is None or canonical in self._fetched:
             return False
         self._seen.add(canonical)
+        self._fetched.add(canonical)
         return True
 
     def _admit(self, url: str, depth: int, *, check_scope: bool = True) -> Request | None:

@@ -199,6 +199,9 @@ class _Run:
 
     async def _handle(self, fetcher: Fetcher, request: Request) -> bool:
         """Fetch, then parse; True when the parse goes on in the background."""
+        if not self.frontier.claim(request.url):
+            self.stats.outcomes["duplicates"] += 1  # had it through a redirect
+            return False
         try:
             page = await fetcher.fetch(request.url)
         except FetchError as exc:
@@ -206,7 +209,7 @@ class _Run:
             return False
         self.stats.outcomes["fetched"] += 1
         if page.final_url != request.url and not self.frontier.claim(page.final_url):
-            self.stats.outcomes["redirected_to_seen"] += 1  # fetched under its own URL
+            self.stats.outcomes["duplicates"] += 1  # fetched under its own URL
             return False
         if not self.parser.pooled:
             await self._parse(page, request)
@@ -299,7 +302,7 @@ class _Run:
                 "pages": stats.pages,
                 **{
                     key: stats.outcomes[key]
-                    for key in ("fetched", "parsed", "skipped", *_FAILED, "redirected_to_seen")
+                    for key in ("fetched", "parsed", "skipped", *_FAILED, "duplicates")
                 },
                 "unfinished": len(self.unfinished),
                 "records": self.writer.counts(),

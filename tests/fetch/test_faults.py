@@ -221,6 +221,18 @@ def test_a_redirect_within_the_host_is_followed(tmp_path: Path) -> None:
     assert done.lines("errors.jsonl") == []
 
 
+def test_a_redirect_to_a_page_of_the_crawl_fetches_that_page_once(tmp_path: Path) -> None:
+    # RRF2 moved to RRF4, which the topic page lists too: one fetch of RRF4, one record.
+    done = run(tmp_path, {product_path(2): redirect(product_path(4), 301)}, concurrency=1)
+    assert done.site.paths().count(product_path(4)) == 1
+    assert done.harvested() == all_but(product_path(2))
+    assert [r["url"] for r in done.lines("publications.jsonl")].count(
+        done.site.url(product_path(4))
+    ) == 1
+    assert done.manifest["counts"]["duplicates"] == 1
+    assert done.lines("errors.jsonl") == []
+
+
 @pytest.mark.parametrize(
     "target", ["http://elsewhere.example/pubs/x.html", "http://127.0.0.1:9/pubs/x.html"]
 )
@@ -305,7 +317,7 @@ def test_politeness_per_host_concurrency_and_delay_are_measured_at_the_server(
             site, tmp_path, concurrency=8, per_host_concurrency=2, delay_s=0.5, timeout_s=3
         )
     assert done.harvested() == all_but()
-    assert site.max_active == 2
+    assert site.most_at_once() == 2
     starts = sorted(hit.at for hit in site.hits)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     # 10 ms allows for the time between the client's start and the server's accept.
