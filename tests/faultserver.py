@@ -8,6 +8,9 @@ time or lie about Content-Length. Crawls reach it as ``http://www.rand.org:PORT`
 with ``--resolve www.rand.org=127.0.0.1``: harvest's real transport and guard
 are in the path and no byte leaves the machine.
 
+It also serves a recorded site (``recorded_site``), and ``RedirectToLoopback``
+sends requests for any host to it, for pages whose links are absolute.
+
 Everything stops by itself: handlers that stall wait on the server's stop
 event (at most ``STALL_MAX_S``), and the server shuts down when the ``with``
 block ends.
@@ -25,6 +28,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from harvest.fetch import url_for
 
 HOST = "www.rand.org"
 PAGES = 5
@@ -229,6 +238,37 @@ class FaultSite:
             current += step
             most = max(most, current)
         return most
+
+
+def recorded_site(root: Path) -> dict[str, Route]:
+    """A route for every page of a recorded site (``fixtures/site``), by its path and query."""
+    routes: dict[str, Route] = {}
+    for file in sorted(root.rglob("*")):
+        url = url_for(file) if file.is_file() else None
+        if url is not None:
+            parts = urlsplit(url)
+            routes[parts.path + (f"?{parts.query}" if parts.query else "")] = page(
+                file.read_bytes()
+            )
+    return routes
+
+
+class RedirectToLoopback(httpx.AsyncBaseTransport):
+    """Send every request to the loopback server, keeping the original Host header."""
+
+    def __init__(self, base: str) -> None:
+        self._target = httpx.URL(base)
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.headers["host"] = request.url.netloc.decode()
+        request.url = request.url.copy_with(
+            scheme=self._target.scheme, host=self._target.host, port=self._target.port
+        )
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def default_routes(pages: int = PAGES) -> dict[str, Route]:

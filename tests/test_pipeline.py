@@ -12,7 +12,7 @@ import pytest
 from harvest import Settings, crawl_sync
 from harvest.pipeline import RunResult
 from tests.conftest import SITE
-from tests.servers import RedirectToLoopback, serve_site
+from tests.faultserver import HOST, RedirectToLoopback, fault_site, recorded_site
 
 
 def _lines(result: RunResult, name: str) -> list[dict[str, Any]]:
@@ -92,11 +92,13 @@ def test_limits_bound_the_crawl(tmp_path: Path) -> None:
 
 
 def test_crawl_over_real_http_gives_the_same_records(replay_run: RunResult, tmp_path: Path) -> None:
-    with serve_site(SITE) as (base, requests):
+    with fault_site(recorded_site(SITE), pages=0) as site:
         result = crawl_sync(
-            Settings(out_dir=tmp_path, concurrency=4, delay_s=0), transport=RedirectToLoopback(base)
+            Settings(out_dir=tmp_path, concurrency=4, delay_s=0),
+            transport=RedirectToLoopback(site.base.replace(HOST, "127.0.0.1")),
         )
-    assert requests.count("/robots.txt") == 1  # asked once, first; absent (404): all allowed
+    requests = site.paths()
+    assert requests.count("/robots.txt") == 1  # asked once, first
     pages = [path for path in requests if path != "/robots.txt"]
     assert len(pages) == len(set(pages)) == replay_run.manifest["counts"]["pages"]
     for name in ("publications.jsonl", "topics.jsonl"):

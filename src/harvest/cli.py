@@ -107,7 +107,7 @@ def _pair(text: str) -> tuple[str, str]:
     host, sep, address = text.partition("=")
     if not sep:
         raise ConfigError(f"--resolve wants HOST=ADDRESS, not {text!r}")
-    return host.strip().lower(), address.strip()
+    return host.strip().lower(), address.strip().strip("[]")
 
 
 @app.command()

@@ -184,9 +184,10 @@ class _Run:
             if not handed_over:
                 self._done(request)
 
-    async def _guarded(self, step: Coroutine[Any, Any, bool], request: Request) -> bool:
+    async def _guarded(self, step: Coroutine[Any, Any, bool | None], request: Request) -> bool:
+        """Run a step; a bug in it becomes an error record, not a dead worker. Its answer."""
         try:
-            return await step
+            return bool(await step)
         except Exception as exc:  # a bug must not kill the worker, nor the run
             log.exception("internal error on %s", request.url)
             reason = f"internal error: {type(exc).__name__}: {exc}"
@@ -224,17 +225,13 @@ class _Run:
 
     async def _parse_in_background(self, page: FetchedPage, request: Request) -> None:
         try:
-            await self._guarded(self._parse_step(page, request), request)
+            await self._guarded(self._parse(page, request), request)
         except asyncio.CancelledError:
             self.queue.task_done()  # stays in flight: reported as unfinished
             raise
         finally:
             self.parse_slots.release()
         self._done(request)
-
-    async def _parse_step(self, page: FetchedPage, request: Request) -> bool:
-        await self._parse(page, request)
-        return False
 
     async def _parse(self, page: FetchedPage, request: Request) -> None:
         url = canonical_url(page.final_url) or page.url

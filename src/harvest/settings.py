@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvest.errors import ConfigError
 from harvest.fetch import DEFAULT_USER_AGENT, FetchConfig
+from harvest.fetch.guard import is_ip_literal
 from harvest.normalize import canonical_url, host_of
 
 DEFAULT_SEEDS = (
@@ -80,7 +80,7 @@ class Settings:
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
         for host, address in self.resolve:
             _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")
-            _check(_is_address(address), f"--resolve: not an IP address: {address!r}")
+            _check(is_ip_literal(address), f"--resolve: not an IP address: {address!r}")
         object.__setattr__(self, "seeds", tuple(dict.fromkeys(seeds)))
         hosts = self.allowed_hosts or tuple(h for h in map(host_of, self.seeds) if h)
         object.__setattr__(self, "allowed_hosts", tuple(dict.fromkeys(h.lower() for h in hosts)))
@@ -107,14 +107,6 @@ class Settings:
                 resolve=tuple((h.lower(), a) for h, a in self.resolve),
             ),
         )
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _check(condition: bool, message: str) -> None:

@@ -70,7 +70,7 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _ready() -> bool:
+def _worker_up() -> bool:
     return True
 
 
@@ -112,7 +112,7 @@ class Parser:
         if self._pool is not None and self._ready is None:
             pool = self._pool
             self._ready = asyncio.ensure_future(
-                asyncio.to_thread(lambda: pool.submit(_ready).result(timeout=60))
+                asyncio.to_thread(lambda: pool.submit(_worker_up).result(timeout=60))
             )
 
     async def _started(self) -> bool:

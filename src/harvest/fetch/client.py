@@ -442,18 +442,21 @@ class Fetcher:
     async def _read(self, response: httpx.Response, url: str) -> bytes:
         limit = self.config.max_body_bytes
         declared = response.headers.get("content-length", "")
-        too_large = FetchError(
-            f"body larger than {limit} bytes",
-            url=url,
-            status=response.status_code,
-            outcome="too_large",
-        )
+
+        def too_large() -> FetchError:
+            return FetchError(
+                f"body larger than {limit} bytes",
+                url=url,
+                status=response.status_code,
+                outcome="too_large",
+            )
+
         if declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise too_large()
         if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
             self.stats.wire_bytes += len(response.content)
             if len(response.content) > limit:
-                raise too_large
+                raise too_large()
             return response.content
         try:
             decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
@@ -462,10 +465,10 @@ class Fetcher:
                 wire += len(chunk)
                 self.stats.wire_bytes += len(chunk)
                 if wire > limit:
-                    raise too_large
+                    raise too_large()
                 chunks.append(decoder.feed(chunk))
         except BodyTooLargeError as exc:
-            raise too_large from exc
+            raise too_large() from exc
         except DecodeError as exc:
             raise FetchError(
                 str(exc), url=url, status=response.status_code, outcome="bad_encoding"

@@ -54,7 +54,8 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _is_ip_literal(host: str) -> bool:
+def is_ip_literal(host: str) -> bool:
+    """True for an IPv4 or IPv6 address (brackets allowed), not a name."""
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
@@ -81,7 +82,7 @@ class AddressPolicy:
         trusted = {
             host.lower()
             for host in allowed
-            if _is_ip_literal(host) or host == "localhost" or host.endswith(".localhost")
+            if is_ip_literal(host) or host == "localhost" or host.endswith(".localhost")
         }
         pins = {host.lower(): address for host, address in pinned.items()}
         return cls(frozenset(trusted | pins.keys()), pins)
@@ -111,7 +112,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         name = host.lower().strip("[]")
         if name in self.policy.pinned:
             candidates = [self.policy.pinned[name]]
-        elif name in self.policy.trusted or (_is_ip_literal(name) and is_public(name)):
+        elif name in self.policy.trusted or (is_ip_literal(name) and is_public(name)):
             candidates = [name]
         else:
             candidates = await self._public_addresses(name, port, timeout)
@@ -131,7 +132,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         raise error
 
     async def _public_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
-        if _is_ip_literal(host):
+        if is_ip_literal(host):
             raise BlockedAddressError(host, [host])
         try:
             async with asyncio.timeout(timeout):
