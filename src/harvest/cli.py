@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from harvest._version import __version__
-from harvest.errors import ConfigError, HarvestError
+from harvest.errors import ConfigError, HarvestError, LockHeldError
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.models import record_schema
 from harvest.parse import parse_page
@@ -25,7 +25,14 @@ from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
 from harvest.settings import DEFAULT_SEEDS, Settings, debug_enabled
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED, EXIT_INTERRUPTED = (
+    0,
+    1,
+    2,
+    70,
+    75,
+    130,
+)
 
 app = typer.Typer(
     name="harvest",
@@ -280,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return EXIT_USAGE
+    except LockHeldError as exc:
+        _error(f"{exc}; try again when it has finished")
+        return EXIT_LOCKED
     except HarvestError as exc:
         _error(str(exc))
         return EXIT_FAILED

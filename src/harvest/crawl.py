@@ -84,6 +84,14 @@ class Frontier:
         self._fetched.add(canonical)
         return True
 
+    def restore(self, url: str, depth: int, *, done: bool) -> Request | None:
+        """Take back a URL of a pass left unfinished; its request when still to fetch."""
+        self._seen.add(url)
+        if done:
+            self._fetched.add(url)
+            return None
+        return Request(url, depth)
+
     def _admit(self, url: str, depth: int, *, check_scope: bool = True) -> Request | None:
         canonical = canonical_url(url)
         if canonical is None or canonical in self._seen:

@@ -7,7 +7,8 @@ chained (``raise ... from exc``) so the original stays visible in debug logs::
     ├── ConfigError        bad settings, arguments or paths given by the user
     ├── FetchError         a page could not be retrieved
     ├── ParseError         a page could not be turned into a valid record
-    └── WriteError         output could not be written
+    ├── WriteError         output could not be written
+    └── LockHeldError      another run holds the state file's lock
 
 Every error carries a one-line, human-readable message: the CLI prints it as is.
 """
@@ -58,3 +59,7 @@ class ParseError(HarvestError):
 
 class WriteError(HarvestError):
     """Output could not be written."""
+
+
+class LockHeldError(HarvestError):
+    """Another run holds the lock of the state file (exit 75: try again later)."""

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 from pydantic.json_schema import models_json_schema
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
@@ -42,6 +42,7 @@ def _non_empty(value: str) -> str:
 
 
 Stage = Literal["fetch", "parse", "write"]
+Change = Literal["new", "updated", "unchanged"]
 
 
 def _utc_text(value: datetime) -> str:
@@ -117,6 +118,12 @@ class Record(BaseModel):
     url: AbsoluteUrl = Field(description="Canonical URL of the page.")
     fetched_at: datetime = Field(description="When the page was fetched, UTC.")
     content_sha256: Annotated[str, Field(pattern=_SHA256.pattern)]
+    change: Change | None = Field(
+        None,
+        description='Against the last record emitted for this URL: "new" (none before), '
+        '"updated" (it differs), "unchanged" (only with --full, which re-emits all). '
+        "Null outside a crawl (harvest parse).",
+    )
 
     @field_serializer("fetched_at")
     def _utc_iso(self, value: datetime) -> str:

@@ -2,12 +2,22 @@
 
 A page that fails (fetch or parse) becomes a line of ``errors.jsonl`` and the run
 goes on. Output files appear only when the run ends, all together.
+
+Runs are incremental and resumable through the state file (``harvest.state``):
+a page is fetched with the validators of its last fetch, and its record is
+emitted only when new or changed. Each finished page is checkpointed (its line
+handed to the OS, then one state transaction), so a run killed at any moment is
+published up to its last checkpoint by the next run (``harvest.recovery``),
+which then goes on with the pages left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
+import os
 import secrets
 import time
 from collections import Counter
@@ -21,12 +31,14 @@ import httpx
 
 from harvest._version import __version__
 from harvest.crawl import Frontier, Request, Scope
-from harvest.errors import FetchError
+from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher, ReplayTransport
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
 from harvest.normalize import canonical_url
+from harvest.recovery import recover, recover_dead_runs
 from harvest.settings import Settings
-from harvest.workers import ParseJob, Parser
+from harvest.state import PageState, PageUpdate, RunLock, State
+from harvest.workers import CONTENT_FIELDS, ParseJob, Parser
 from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
@@ -55,25 +67,53 @@ class StopRequest:
 
 @dataclass
 class RunStats:
-    """What a run did with its pages, for the manifest."""
+    """What a run did with its pages, for the manifest.
+
+    Each page ends in one outcome: ``new``, ``updated`` or ``unchanged`` (it gave
+    a record), ``removed`` (it answered 404 or 410 after giving records before),
+    ``skipped``, ``fetch_failed`` or ``parse_failed``; ``duplicates`` (a URL
+    reached again through a redirect) are not pages.
+    """
 
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[str] = field(default_factory=Counter)
+    filled: dict[str, Counter[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
     parse_s: float = 0.0
 
     @property
     def pages(self) -> int:
-        return sum(self.outcomes[key] for key in ("parsed", "skipped", *_FAILED))
+        return sum(self.outcomes[key] for key in _PAGE_OUTCOMES)
 
     @property
     def error_rate(self) -> float:
         failed = sum(self.outcomes[key] for key in _FAILED)
         return failed / self.pages if self.pages else 0.0
 
+    def saw_record(self, page_kind: str, filled: tuple[str, ...]) -> None:
+        self.kinds[page_kind] += 1
+        self.filled.setdefault(page_kind, Counter()).update(filled)
+
+    def coverage(self) -> dict[str, dict[str, Any]]:
+        """Per page kind: records seen (emitted or unchanged) and each field's share filled."""
+        return {
+            kind: {
+                "records": count,
+                "fields": {
+                    name: round(self.filled[kind][name] / count, 4) for name in CONTENT_FIELDS[kind]
+                },
+            }
+            for kind, count in sorted(self.kinds.items())
+        }
+
 
 _FAILED = ("fetch_failed", "parse_failed")
+_CHANGES = ("new", "updated", "unchanged")
+_PAGE_OUTCOMES = (*_CHANGES, "removed", "skipped", *_FAILED)
+_SYNC_EVERY_S = 2.0  # how often output files are fsynced (a crash loses at most this)
 
 
 @dataclass(frozen=True)
@@ -97,33 +137,65 @@ async def crawl(
     *,
     stop: StopRequest | None = None,
 ) -> RunResult:
-    """Crawl from the seeds and write one run folder under ``settings.out_dir``.
+    """Crawl from the seeds (or go on with the pass left unfinished) into a run folder.
 
-    ``stop`` lets a caller (the CLI's signal handlers) end the run early and
-    still publish what was harvested; ``latest`` then keeps pointing at the
-    last complete run.
+    Holds the state file's lock for the whole run (LockHeldError when another
+    run has it). ``stop`` lets a caller (the CLI's signal handlers) end the run
+    early and still publish what was harvested; ``latest`` then keeps pointing at
+    the last complete run.
     """
     if transport is None and settings.replay_dir is not None:
         transport = ReplayTransport(settings.replay_dir)
-    run = _Run(settings, RunWriter(settings.out_dir, new_run_id()), stop or StopRequest())
+    run_id = new_run_id()
+    with RunLock.for_state(settings.state_file).acquire(run_id):
+        state = State(settings.state_file)
+        try:
+            return await _crawl(settings, transport, stop or StopRequest(), state, run_id)
+        finally:
+            state.close()
+
+
+async def _crawl(
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+    stop: StopRequest,
+    state: State,
+    run_id: str,
+) -> RunResult:
+    recovered = recover_dead_runs(state, by=run_id)
+    run = _Run(settings, RunWriter(settings.out_dir, run_id), stop, state)
+    state.begin_run(
+        run_id, _iso(run.stats.started_at), settings.config_digest, os.getpid(), settings.out_dir
+    )
     try:
         async with Fetcher(settings.fetch, transport) as fetcher:
             await run.execute(fetcher)
-            manifest = run.manifest(fetcher)
+            manifest = run.manifest(fetcher, recovered)
+        run_dir = run.writer.commit(manifest, latest=run.interrupted is None)
     except BaseException:
-        run.writer.abort()
+        run.writer.close()
+        # What it checkpointed is published now (or by the next run if this fails too).
+        row = state.run(run_id)
+        if row is not None:
+            with contextlib.suppress(Exception):
+                recover(state, row, by=run_id, outcome="failed")
         raise
     finally:
         run.parser.close()
-    run_dir = run.writer.commit(manifest, point_latest=run.interrupted is None)
+    outcome = manifest["outcome"]
+    done = outcome == "complete"
+    state.end_run(run_id, outcome, manifest["finished_at"], manifest, pass_done=done)
     return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
 
 
 class _Run:
-    def __init__(self, settings: Settings, writer: RunWriter, stop: StopRequest) -> None:
+    def __init__(
+        self, settings: Settings, writer: RunWriter, stop: StopRequest, state: State
+    ) -> None:
         self.settings = settings
         self.writer = writer
         self.stop = stop
+        self.state = state
         self.stats = RunStats()
         self.frontier = Frontier(
             Scope(frozenset(settings.allowed_hosts), Scope.default_patterns()),
@@ -137,13 +209,37 @@ class _Run:
         self.in_flight: set[str] = set()
         self.unfinished: list[str] = []
         self.interrupted: str | None = None
+        self.resumed = 0
+        self._synced = time.monotonic()
+
+    def _start_pass(self) -> None:
+        """Go on with the crawl pass a previous run left, or start one from the seeds."""
+        digest = self.settings.config_digest
+        left = self.state.pass_digest()
+        if left == digest and not self.settings.full:
+            for url, depth, done_by in self.state.frontier():
+                request = self.frontier.restore(url, depth, done=done_by is not None)
+                if request is not None:
+                    self.queue.put_nowait(request)
+                else:
+                    self.resumed += 1
+            log.info(
+                "going on with the crawl pass left unfinished: %d pages done, %d to fetch",
+                self.resumed,
+                self.queue.qsize(),
+            )
+            return
+        if left is not None:
+            log.info("starting a new crawl pass (the unfinished one was of another configuration)")
+        seeds = [self.frontier.admit_seed(seed) for seed in self.settings.seeds]
+        requests = [request for request in seeds if request is not None]
+        self.state.start_pass(digest, [(r.url, r.depth) for r in requests])
+        for request in requests:
+            self.queue.put_nowait(request)
 
     async def execute(self, fetcher: Fetcher) -> None:
         self.parser.start()
-        for seed in self.settings.seeds:
-            request = self.frontier.admit_seed(seed)
-            if request:
-                self.queue.put_nowait(request)
+        self._start_pass()
         workers = [
             asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
         ]
@@ -188,6 +284,8 @@ class _Run:
         """Run a step; a bug in it becomes an error record, not a dead worker. Its answer."""
         try:
             return bool(await step)
+        except WriteError:
+            raise  # the output cannot be written: the run cannot go on
         except Exception as exc:  # a bug must not kill the worker, nor the run
             log.exception("internal error on %s", request.url)
             reason = f"internal error: {type(exc).__name__}: {exc}"
@@ -201,31 +299,58 @@ class _Run:
     async def _handle(self, fetcher: Fetcher, request: Request) -> bool:
         """Fetch, then parse; True when the parse goes on in the background."""
         if not self.frontier.claim(request.url):
-            self.stats.outcomes["duplicates"] += 1  # had it through a redirect
+            self._duplicate(request.url)  # had it through a redirect
             return False
-        try:
-            page = await fetcher.fetch(request.url)
-        except FetchError as exc:
-            self._fail(request.url, "fetch", str(exc), exc.status, exc.outcome, exc.attempts)
+        known = self.state.page(request.url)
+        emitted = known is not None and known.record_sha256 is not None and not known.removed
+        fetched = await self._fetch(fetcher, request, known if emitted else None)
+        if fetched is None:
             return False
-        self.stats.outcomes["fetched"] += 1
-        if page.final_url != request.url and not self.frontier.claim(page.final_url):
-            self.stats.outcomes["duplicates"] += 1  # fetched under its own URL
-            return False
+        page, digest = fetched
+        previous = known.record_sha256 if known and emitted else None
         if not self.parser.pooled:
-            await self._parse(page, request)
+            await self._parse(page, request, previous, digest)
             return False
         # With parse workers, the fetch worker goes on fetching while the page is
         # parsed; a bounded number of pages wait for a parse (backpressure).
         await self.parse_slots.acquire()
-        task = asyncio.create_task(self._parse_in_background(page, request))
+        task = asyncio.create_task(self._parse_in_background(page, request, previous, digest))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         return True
 
-    async def _parse_in_background(self, page: FetchedPage, request: Request) -> None:
+    async def _fetch(
+        self, fetcher: Fetcher, request: Request, emitted: PageState | None
+    ) -> tuple[FetchedPage, str] | None:
+        """The page and its body's hash, when it is to be parsed; else the page is finished.
+
+        ``emitted`` is what is known of a page whose record was emitted before: the
+        request is then conditional, and a 304 or the same body means unchanged.
+        """
+        full = self.settings.full
         try:
-            await self._guarded(self._parse(page, request), request)
+            page = await fetcher.fetch(
+                request.url, None if full or not emitted else emitted.validators
+            )
+        except FetchError as exc:
+            outcome = "removed" if emitted and exc.status in (404, 410) else exc.outcome
+            self._fail(request.url, "fetch", str(exc), exc.status, outcome, exc.attempts)
+            return None
+        self.stats.outcomes["fetched"] += 1
+        if page.final_url != request.url and not self.frontier.claim(page.final_url):
+            self._duplicate(request.url)  # fetched under its own URL
+            return None
+        digest = hashlib.sha256(page.body).hexdigest()
+        if emitted and (page.status == 304 or (not full and emitted.content_sha256 == digest)):
+            self._unchanged(request, emitted, page)
+            return None
+        return page, digest
+
+    async def _parse_in_background(
+        self, page: FetchedPage, request: Request, previous: str | None, digest: str
+    ) -> None:
+        try:
+            await self._guarded(self._parse(page, request, previous, digest), request)
         except asyncio.CancelledError:
             self.queue.task_done()  # stays in flight: reported as unfinished
             raise
@@ -233,23 +358,57 @@ class _Run:
             self.parse_slots.release()
         self._done(request)
 
-    async def _parse(self, page: FetchedPage, request: Request) -> None:
+    async def _parse(
+        self, page: FetchedPage, request: Request, previous: str | None, digest: str
+    ) -> None:
         url = canonical_url(page.final_url) or page.url
         started = time.perf_counter()
-        job = ParseJob(url, page.body, page.fetched_at, page.content_type)
+        job = ParseJob(
+            url, page.body, page.fetched_at, page.content_type, previous, self.settings.full
+        )
         result = await self.parser.parse(job)
         self.stats.parse_s += time.perf_counter() - started
-        if result.error is not None or result.kind is None or result.line is None:
+        if result.error is not None or result.kind is None or result.page_kind is None:
             reason = result.error or "no record"
             if result.bug:
                 log.error("parser failed on %s: %s", url, reason)
             outcome = "parser_bug" if result.bug else "parse_error"
-            self._fail(url, "parse", reason, page.status, outcome, page.attempts)
+            self._fail(url, "parse", reason, page.status, outcome, page.attempts, request.url)
             return
-        self.writer.write_line(result.kind, result.line)
-        self.stats.outcomes["parsed"] += 1
-        for link in self.frontier.admit_links(result.links, request):
+        if result.line is not None:
+            self.writer.write_line(result.kind, result.line)
+        change = result.change or "unchanged"
+        self.stats.outcomes[change] += 1
+        self.stats.saw_record(result.page_kind, result.filled)
+        links = self.frontier.admit_links(result.links, request)
+        for link in links:
             self.queue.put_nowait(link)
+        update = _validators(page) | {
+            "status": page.status,
+            "fetched_at": _iso(page.fetched_at),
+            "kind": result.page_kind,
+            "content_sha256": digest,
+            "record_sha256": result.record_sha256,
+            "links": result.links,
+            "filled": result.filled,
+            "returned": True,
+        }
+        self._finish(request.url, change, PageUpdate(**update), links)
+
+    def _unchanged(self, request: Request, known: PageState, page: FetchedPage) -> None:
+        """A page as last emitted (304, or the same body): no record, its known links followed."""
+        self.stats.outcomes["unchanged"] += 1
+        if known.kind is not None:
+            self.stats.saw_record(known.kind, known.filled)
+        links = self.frontier.admit_links(known.links, request)
+        for link in links:
+            self.queue.put_nowait(link)
+        update = _validators(page) | {"status": page.status, "fetched_at": _iso(page.fetched_at)}
+        self._finish(request.url, "unchanged", PageUpdate(**update), links)
+
+    def _duplicate(self, url: str) -> None:
+        self.stats.outcomes["duplicates"] += 1
+        self._finish(url, "duplicate")
 
     def _fail(
         self,
@@ -259,8 +418,13 @@ class _Run:
         status: int | None,
         outcome: str,
         attempts: int | None,
+        request_url: str | None = None,
     ) -> None:
-        if outcome in SKIPPED_OUTCOMES:
+        if outcome == "removed":
+            log.info("removed %s: %s", url, reason)
+            self.stats.outcomes["removed"] += 1
+            self.stats.removed.append(url)
+        elif outcome in SKIPPED_OUTCOMES:
             log.info("skipped %s: %s", url, reason)
             self.stats.outcomes["skipped"] += 1
             self.stats.skipped[outcome] += 1
@@ -268,6 +432,7 @@ class _Run:
             log.warning("%s failed for %s: %s", stage, url, reason)
             self.stats.outcomes[f"{stage}_failed"] += 1
             self.stats.failures[outcome] += 1
+        at = datetime.now(UTC)
         self.writer.write(
             ErrorRecord(
                 url=url,
@@ -276,11 +441,35 @@ class _Run:
                 outcome=outcome,
                 status=status,
                 attempts=attempts,
-                at=datetime.now(UTC),
+                at=at,
             )
         )
+        removed_at = _iso(at) if outcome == "removed" else None
+        update = PageUpdate(status=status, fetched_at=_iso(at), removed_at=removed_at)
+        self._finish(request_url or url, outcome, update)
 
-    def manifest(self, fetcher: Fetcher) -> dict[str, Any]:
+    def _finish(
+        self,
+        url: str,
+        outcome: str,
+        page: PageUpdate | None = None,
+        links: list[Request] | tuple[Request, ...] = (),
+    ) -> None:
+        """Checkpoint a finished page: its lines to the OS, then one state transaction."""
+        sync = time.monotonic() - self._synced > _SYNC_EVERY_S
+        self.writer.flush(sync=sync)
+        if sync:
+            self._synced = time.monotonic()
+        self.state.finish(
+            self.writer.run_id,
+            url,
+            outcome,
+            page=page,
+            links=[(link.url, link.depth) for link in links],
+            files=self.writer.sizes(),
+        )
+
+    def manifest(self, fetcher: Fetcher, recovered: list[dict[str, Any]]) -> dict[str, Any]:
         stats, settings, finished = self.stats, self.settings, datetime.now(UTC)
         duration = (finished - stats.started_at).total_seconds()
         config = settings.fetch
@@ -290,17 +479,20 @@ class _Run:
             "schema_version": SCHEMA_VERSION,
             "outcome": "interrupted" if self.interrupted else "complete",
             "interrupted_by": self.interrupted,
+            "config_digest": settings.config_digest,
             "started_at": _iso(stats.started_at),
             "finished_at": _iso(finished),
             "duration_s": round(duration, 3),
             "seeds": list(settings.seeds),
             "source": str(settings.replay_dir) if settings.replay_dir else "live",
+            "state": str(settings.state_file),
+            "full": settings.full,
+            "resumed_pages": self.resumed,
+            "recovered_runs": recovered,
             "counts": {
                 "pages": stats.pages,
-                **{
-                    key: stats.outcomes[key]
-                    for key in ("fetched", "parsed", "skipped", *_FAILED, "duplicates")
-                },
+                **{key: stats.outcomes[key] for key in ("fetched", *_PAGE_OUTCOMES)},
+                "duplicates": stats.outcomes["duplicates"],
                 "unfinished": len(self.unfinished),
                 "records": self.writer.counts(),
                 "out_of_scope_links": self.frontier.out_of_scope,
@@ -308,7 +500,9 @@ class _Run:
             },
             "failures": dict(sorted(stats.failures.items())),
             "skipped": dict(sorted(stats.skipped.items())),
+            "removed_urls": stats.removed,
             "error_rate": round(stats.error_rate, 4),
+            "coverage": stats.coverage(),
             "fetch": {**fetcher.stats.summary(), "host_delays_s": fetcher.host_delays()},
             "timings_s": {
                 "fetch": round(fetcher.stats.seconds, 3),
@@ -327,6 +521,11 @@ class _Run:
             "unfinished_urls": self.unfinished,
             "files": dict(FILES),
         }
+
+
+def _validators(page: FetchedPage) -> dict[str, Any]:
+    headers = {key.lower(): value for key, value in page.headers.items()}
+    return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 
 
 def _iso(moment: datetime) -> str:

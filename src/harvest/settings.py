@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +26,15 @@ class Settings:
     Politeness defaults depend on where pages come from: live, at most
     ``per_host_concurrency`` = 2 requests at once per host, starts ``delay_s`` = 1 s
     apart; from a recorded site (``replay_dir``), no limit beyond ``concurrency``.
-    ``allowed_hosts`` defaults to the seeds' hosts.
+    ``allowed_hosts`` defaults to the seeds' hosts. The state file (``state_path``)
+    defaults to ``OUT/state.sqlite``; ``full`` re-fetches and re-emits every page.
     """
 
     seeds: tuple[str, ...] = DEFAULT_SEEDS
     out_dir: Path = Path("output")
     replay_dir: Path | None = None
+    state_path: Path | None = None
+    full: bool = False
     concurrency: int = 8
     per_host_concurrency: int | None = None
     delay_s: float | None = None
@@ -107,6 +112,27 @@ class Settings:
                 resolve=tuple((h.lower(), a) for h, a in self.resolve),
             ),
         )
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_path or self.out_dir / "state.sqlite"
+
+    @property
+    def config_digest(self) -> str:
+        """Names what a run harvests (seeds, scope, limits, source), not how fast.
+
+        Runs of one digest are comparable (drift), and a crawl pass left
+        unfinished is resumed only by a run of the same digest.
+        """
+        scope = {
+            "seeds": sorted(self.seeds),
+            "allowed_hosts": sorted(self.allowed_hosts),
+            "max_pages": self.max_pages,
+            "max_depth": self.max_depth,
+            "source": str(self.replay_dir.resolve()) if self.replay_dir else "live",
+        }
+        text = json.dumps(scope, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _check(condition: bool, message: str) -> None:

@@ -12,36 +12,58 @@ start-up for nothing).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from harvest.errors import ParseError
+from harvest.models import Publication, Topic
 from harvest.parse import parse_page
 
 log = logging.getLogger("harvest")
 
 
+# Fields that every record has, or that change with each fetch: not content.
+_BOOKKEEPING = frozenset(
+    {"schema_version", "kind", "url", "fetched_at", "content_sha256", "change"}
+)
+
+# The fields whose coverage a run measures, per page kind.
+CONTENT_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name in model.model_fields if name not in _BOOKKEEPING)
+    for kind, model in (("product", Publication), ("commentary", Publication), ("listing", Topic))
+}
+
+
 @dataclass(frozen=True)
 class ParseJob:
-    """A fetched page to parse."""
+    """A fetched page to parse.
+
+    ``previous_record`` is the hash of the record last emitted for the URL (None:
+    never). A record with that same hash is not emitted again unless ``full``.
+    """
 
     url: str
     body: bytes
     fetched_at: datetime
     content_type: str | None
+    previous_record: str | None = None
+    full: bool = False
 
 
 @dataclass(frozen=True)
 class ParseResult:
     """A parsed page as the writer needs it: the record's JSONL line and its links.
 
-    ``error`` is set instead when the page could not be parsed; ``bug`` says the
-    parser raised something other than ParseError.
+    ``line`` is None when the record is the one emitted before (``change`` is
+    then None too). ``error`` is set instead when the page could not be parsed;
+    ``bug`` says the parser raised something other than ParseError.
     """
 
     kind: str | None = None
@@ -49,6 +71,26 @@ class ParseResult:
     links: tuple[str, ...] = ()
     error: str | None = None
     bug: bool = False
+    page_kind: str | None = None
+    record_sha256: str | None = None
+    change: str | None = None
+    filled: tuple[str, ...] = ()
+
+
+def record_digest(record: Publication | Topic) -> str:
+    """The hash of what a record says, leaving out when and how it was fetched."""
+    content = record.model_dump(mode="json", exclude=set(_BOOKKEEPING))
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def filled_fields(record: Publication | Topic) -> tuple[str, ...]:
+    """The record's fields that hold a value (not None, not empty): for coverage."""
+    return tuple(
+        name
+        for name in type(record).model_fields
+        if name not in _BOOKKEEPING and getattr(record, name) not in (None, "", [], ())
+    )
 
 
 def parse_job(job: ParseJob) -> ParseResult:
@@ -62,7 +104,24 @@ def parse_job(job: ParseJob) -> ParseResult:
     except Exception as exc:  # a parser bug must not stop the run
         return ParseResult(error=f"internal error: {type(exc).__name__}: {exc}", bug=True)
     record = parsed.record
-    return ParseResult(kind=record.kind, line=record.model_dump_json(), links=parsed.links)
+    digest = record_digest(record)
+    result = ParseResult(
+        kind=record.kind,
+        links=parsed.links,
+        page_kind=parsed.kind,
+        record_sha256=digest,
+        filled=filled_fields(record),
+    )
+    if job.previous_record is None:
+        change = "new"
+    elif job.previous_record != digest:
+        change = "updated"
+    elif job.full:
+        change = "unchanged"
+    else:
+        return result  # the record emitted before: not again
+    line = record.model_copy(update={"change": change}).model_dump_json()
+    return replace(result, line=line, change=change)
 
 
 def _ignore_interrupts() -> None:

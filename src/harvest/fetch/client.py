@@ -53,6 +53,7 @@ DEFAULT_USER_AGENT = (
 # scope, content type), not failures of the run.
 OUTCOMES = {
     "ok": "the page was fetched",
+    "not_modified": "a conditional request answered 304: the page is as last fetched",
     "http_error": "the server answered an error status (4xx, or 5xx after the retries)",
     "timeout": "connect, read or total deadline passed (after the retries)",
     "network": "the connection failed, was reset or the body was cut short",
@@ -239,28 +240,43 @@ class Fetcher:
         """The delay between requests each host ended the run with."""
         return self._gates.delays()
 
-    async def fetch(self, url: str) -> FetchedPage:
-        """GET an HTML page; FetchError (with ``outcome`` and ``attempts``) when not had."""
+    async def fetch(self, url: str, validators: dict[str, str] | None = None) -> FetchedPage:
+        """GET an HTML page; FetchError (with ``outcome`` and ``attempts``) when not had.
+
+        ``validators`` (If-None-Match, If-Modified-Since) make the request
+        conditional: a page not modified comes back with status 304 and no body.
+        """
         started = time.perf_counter()
         try:
-            page = await self._follow(url, expect_html=True, robots=self.config.obey_robots)
+            page = await self._follow(
+                url, expect_html=True, robots=self.config.obey_robots, headers=validators
+            )
         except FetchError as exc:
             self.stats.outcomes[exc.outcome] += 1
             self.stats.seconds += time.perf_counter() - started
             raise
         elapsed = time.perf_counter() - started
-        self.stats.outcomes["ok"] += 1
+        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
         self.stats.bytes += len(page.body)
         self.stats.seconds += elapsed
         return replace(page, elapsed_s=elapsed)
 
-    async def _follow(self, url: str, *, expect_html: bool, robots: bool) -> FetchedPage:
+    async def _follow(
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        robots: bool,
+        headers: dict[str, str] | None = None,
+    ) -> FetchedPage:
         chain, current, attempts = [url], url, 0
         while True:
             try:
                 if robots:
                     await self._obey_robots(current)
-                answer, tries = await self._request(current, expect_html=expect_html)
+                answer, tries = await self._request(
+                    current, expect_html=expect_html, headers=headers if current == url else None
+                )
             except FetchError as exc:
                 exc.attempts += attempts
                 raise
@@ -357,7 +373,9 @@ class Fetcher:
 
     # -- one request, retried -----------------------------------------------------
 
-    async def _request(self, url: str, *, expect_html: bool) -> tuple[_Answer, int]:
+    async def _request(
+        self, url: str, *, expect_html: bool, headers: dict[str, str] | None = None
+    ) -> tuple[_Answer, int]:
         config = self.config
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_transient),
@@ -375,7 +393,7 @@ class Fetcher:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    answer = await self._attempt(url, expect_html=expect_html)
+                    answer = await self._attempt(url, expect_html=expect_html, headers=headers)
         except FetchError as exc:
             exc.attempts = attempts
             raise
@@ -398,25 +416,31 @@ class Fetcher:
         wait = state.next_action.sleep if state.next_action else 0.0
         log.info("retrying in %.2f s after %s", wait, exc)
 
-    async def _attempt(self, url: str, *, expect_html: bool) -> _Answer:
+    async def _attempt(
+        self, url: str, *, expect_html: bool, headers: dict[str, str] | None
+    ) -> _Answer:
         gate = self._gates[httpx.URL(url).host]
         async with gate.slot(), self._global:
             turn = await gate.wait_turn()
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.config.deadline_s):
-                    return await self._exchange(url, turn, expect_html=expect_html)
+                    return await self._exchange(url, turn, expect_html=expect_html, headers=headers)
             except TimeoutError as exc:
                 raise _DeadlineError(self.config.deadline_s) from exc
             finally:
                 turn.started()  # no-op once the headers went out; else frees the turn
 
-    async def _exchange(self, url: str, turn: Turn, *, expect_html: bool) -> _Answer:
+    async def _exchange(
+        self, url: str, turn: Turn, *, expect_html: bool, headers: dict[str, str] | None
+    ) -> _Answer:
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):  # http11. or http2.
                 turn.started()
 
-        async with self._client.stream("GET", url, extensions={"trace": trace}) as response:
+        async with self._client.stream(
+            "GET", url, headers=headers, extensions={"trace": trace}
+        ) as response:
             status = response.status_code
             self.stats.statuses[status] += 1
             if status in RETRY_STATUSES:
@@ -426,6 +450,8 @@ class Fetcher:
                 raise _RetryableStatusError(status, wait)
             if status in REDIRECT_STATUSES and "location" in response.headers:
                 return _Answer(status, response.headers, location=response.headers["location"])
+            if status == 304 and headers:  # not modified since the validators we sent
+                return _Answer(status, response.headers)
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
             content_type = response.headers.get("content-type")

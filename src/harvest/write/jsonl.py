@@ -2,6 +2,8 @@
 
 A reader never sees a half-written file or a partial line: until ``commit`` the
 data lives in a hidden ``.NAME.part`` file beside the target; ``abort`` removes it.
+``size`` counts the bytes written, so a caller can note how much of the file a
+checkpoint covers and a dead run's file can be cut back to it (``truncate_part``).
 """
 
 from __future__ import annotations
@@ -22,16 +24,28 @@ class AtomicFile:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self.part = target.with_name(f".{target.name}.part")
+        self.part = part_path(target)
+        self.size = 0
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._fh: IO[str] = self.part.open("w", encoding="utf-8", newline="\n")
+            self._fh: IO[bytes] = self.part.open("wb")
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from exc
 
     def write(self, text: str) -> None:
+        data = text.encode("utf-8")
         try:
-            self._fh.write(text)
+            self._fh.write(data)
+        except OSError as exc:
+            raise WriteError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
+        self.size += len(data)
+
+    def flush(self, *, sync: bool = False) -> None:
+        """Hand what was written to the OS (it then survives the process being killed)."""
+        try:
+            self._fh.flush()
+            if sync:
+                os.fsync(self._fh.fileno())
         except OSError as exc:
             raise WriteError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
 
@@ -45,6 +59,13 @@ class AtomicFile:
         except OSError as exc:
             raise WriteError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
         return self.target
+
+    def close(self) -> None:
+        """Stop writing, leaving the part file for recovery (see ``publish_part``)."""
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise WriteError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
 
     def abort(self) -> None:
         """Drop what was written; the target is left as it was."""
@@ -77,6 +98,39 @@ class JsonlWriter(AtomicFile):
         """Write one already-serialized record (a JSON object on one line)."""
         self.write(line + "\n")
         self.count += 1
+
+
+def part_path(target: Path) -> Path:
+    """Where ``target`` is written before it is published."""
+    return target.with_name(f".{target.name}.part")
+
+
+def publish_part(target: Path, size: int) -> bool:
+    """Cut a dead writer's part file back to ``size`` bytes and publish it.
+
+    What lies beyond ``size`` was written but never checkpointed: it goes. When
+    the part file is shorter than ``size`` (the machine lost data that was not
+    yet on disk), it is cut at its last whole line and the answer is False.
+    """
+    part = part_path(target)
+    if not part.exists():
+        if target.exists():  # renamed already: the run died while publishing
+            return True
+        part.touch()
+    try:
+        with part.open("r+b") as fh:
+            actual = fh.seek(0, os.SEEK_END)
+            keep = min(size, actual)
+            if keep < size:  # lost: cut at the last newline
+                fh.seek(0)
+                keep = fh.read(keep).rfind(b"\n") + 1
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, target)
+    except OSError as exc:
+        raise WriteError(f"cannot recover {target}: {exc.strerror or exc}") from exc
+    return keep == size
 
 
 def write_json(target: Path, data: dict[str, Any]) -> Path:

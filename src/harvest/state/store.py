@@ -1,0 +1,395 @@
+"""What harvest remembers between runs, in one SQLite file.
+
+- ``pages``: per URL, the last fetch (time, status), the validators for a
+  conditional GET (ETag, Last-Modified), the hash of the body and of the record
+  last emitted, the links it led to (so a 304 listing still leads on) and which
+  fields its record had (for coverage).
+- ``runs``: per run, its id, start and end, outcome, counts and manifest.
+- ``frontier``: the crawl pass in progress: every URL admitted, and the run that
+  finished it. A run that stops early leaves the rest for the next run.
+- ``run_files``: for a run not yet published, how many bytes of each output file
+  are committed. A run killed mid-write is cut back to these on recovery.
+
+A page is finished in one transaction (its page row, its frontier row, the links
+it found, its file offsets) after its output line has reached the OS, so a run
+killed at any moment leaves a state that agrees with its files.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harvest.errors import ConfigError, WriteError
+
+STATE_VERSION = 1
+
+# One script per version: MIGRATIONS[n] takes a version-n file to version n + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE pages (
+        url TEXT PRIMARY KEY,
+        kind TEXT,
+        status INTEGER,
+        fetched_at TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        content_sha256 TEXT,
+        record_sha256 TEXT,
+        links TEXT,
+        filled TEXT,
+        first_seen_run TEXT,
+        last_run TEXT,
+        removed_at TEXT
+    );
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,
+        config_digest TEXT NOT NULL,
+        pid INTEGER,
+        out_dir TEXT NOT NULL,
+        counts TEXT,
+        manifest TEXT
+    );
+    CREATE TABLE frontier (
+        url TEXT PRIMARY KEY,
+        depth INTEGER NOT NULL,
+        done_run TEXT,
+        outcome TEXT
+    );
+    CREATE INDEX frontier_done ON frontier (done_run);
+    CREATE TABLE run_files (
+        run_id TEXT NOT NULL,
+        file TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (run_id, file)
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+assert len(MIGRATIONS) == STATE_VERSION
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the last run that saw a URL learned of it."""
+
+    url: str
+    kind: str | None
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    content_sha256: str | None
+    record_sha256: str | None
+    links: tuple[str, ...]
+    filled: tuple[str, ...]
+    removed: bool
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """The headers of a conditional GET for this page."""
+        headers = {}
+        if self.etag:
+            headers["if-none-match"] = self.etag
+        if self.last_modified:
+            headers["if-modified-since"] = self.last_modified
+        return headers
+
+
+@dataclass(frozen=True)
+class PageUpdate:
+    """What a run learned of a page; None fields leave the stored value as it was."""
+
+    status: int | None = None
+    fetched_at: str | None = None
+    kind: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_sha256: str | None = None
+    record_sha256: str | None = None
+    links: tuple[str, ...] | None = None
+    filled: tuple[str, ...] | None = None
+    removed_at: str | None = None
+    returned: bool = False  # a page marked removed that answers again
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: str
+    started_at: str
+    outcome: str
+    config_digest: str
+    pid: int | None
+    out_dir: str
+    manifest: dict[str, Any] | None
+
+
+class State:
+    """The state file, opened (and migrated) for one run at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"state file {path} is not usable: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot open state file {path}: {exc.strerror or exc}") from exc
+        self.wal = mode == "wal"
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > STATE_VERSION:
+            raise ConfigError(
+                f"state file {self.path} is version {version}, newer than this harvest "
+                f"understands ({STATE_VERSION}): upgrade harvest"
+            )
+        for number in range(version, STATE_VERSION):
+            with self._transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # -- pages -------------------------------------------------------------------
+
+    def page(self, url: str) -> PageState | None:
+        row = self.db.execute(
+            "SELECT url, kind, status, etag, last_modified, content_sha256, record_sha256,"
+            " links, filled, removed_at FROM pages WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return None
+        return PageState(
+            url=row[0],
+            kind=row[1],
+            status=row[2],
+            etag=row[3],
+            last_modified=row[4],
+            content_sha256=row[5],
+            record_sha256=row[6],
+            links=tuple(json.loads(row[7])) if row[7] else (),
+            filled=tuple(row[8].split(",")) if row[8] else (),
+            removed=row[9] is not None,
+        )
+
+    def forget_records(self, urls: Iterable[str]) -> None:
+        """Forget that these pages' records were emitted (their lines were lost)."""
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE pages SET record_sha256 = NULL, content_sha256 = NULL,"
+                " etag = NULL, last_modified = NULL WHERE url = ?",
+                ((url,) for url in urls),
+            )
+
+    # -- runs ----------------------------------------------------------------------
+
+    def begin_run(
+        self, run_id: str, started_at: str, config_digest: str, pid: int, out_dir: Path
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO runs (run_id, started_at, outcome, config_digest, pid, out_dir)"
+                " VALUES (?, ?, 'running', ?, ?, ?)",
+                (run_id, started_at, config_digest, pid, str(out_dir)),
+            )
+
+    def end_run(
+        self,
+        run_id: str,
+        outcome: str,
+        finished_at: str,
+        manifest: dict[str, Any] | None,
+        *,
+        pass_done: bool = False,
+    ) -> None:
+        """Record how a run ended; ``pass_done`` also clears the finished crawl pass."""
+        counts = json.dumps(manifest.get("counts")) if manifest else None
+        with self._transaction():
+            self.db.execute(
+                "UPDATE runs SET outcome = ?, finished_at = ?, counts = ?, manifest = ?"
+                " WHERE run_id = ?",
+                (outcome, finished_at, counts, json.dumps(manifest) if manifest else None, run_id),
+            )
+            self.db.execute("DELETE FROM run_files WHERE run_id = ?", (run_id,))
+            if pass_done:
+                self.db.execute("DELETE FROM frontier")
+                self.db.execute("DELETE FROM meta WHERE key = 'pass_digest'")
+
+    def running(self) -> list[RunRow]:
+        """Runs that started and never ended: their process died."""
+        return [r for r in self._runs("WHERE outcome = 'running'") if r.outcome == "running"]
+
+    def last_run(
+        self, config_digest: str, outcomes: tuple[str, ...] = ("complete",)
+    ) -> RunRow | None:
+        """The newest run of this configuration that ended with one of ``outcomes``."""
+        marks = ",".join("?" * len(outcomes))
+        rows = self._runs(
+            f"WHERE config_digest = ? AND outcome IN ({marks}) ORDER BY started_at DESC LIMIT 1",
+            (config_digest, *outcomes),
+        )
+        return rows[0] if rows else None
+
+    def run(self, run_id: str) -> RunRow | None:
+        rows = self._runs("WHERE run_id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    def _runs(self, where: str, args: tuple[Any, ...] = ()) -> list[RunRow]:
+        rows = self.db.execute(
+            "SELECT run_id, started_at, outcome, config_digest, pid, out_dir, manifest"
+            f" FROM runs {where}",
+            args,
+        ).fetchall()
+        return [
+            RunRow(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None)
+            for r in rows
+        ]
+
+    def run_files(self, run_id: str) -> dict[str, int]:
+        """Bytes committed to each output file of an unpublished run."""
+        rows = self.db.execute("SELECT file, bytes FROM run_files WHERE run_id = ?", (run_id,))
+        return dict(rows.fetchall())
+
+    def run_outcomes(self, run_id: str) -> dict[str, int]:
+        """How the pages a run finished ended, counted (for a recovered run's manifest)."""
+        rows = self.db.execute(
+            "SELECT outcome, count(*) FROM frontier WHERE done_run = ? GROUP BY outcome",
+            (run_id,),
+        )
+        return dict(rows.fetchall())
+
+    # -- the crawl pass ------------------------------------------------------------
+
+    def pass_digest(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'pass_digest'").fetchone()
+        return row[0] if row else None
+
+    def start_pass(self, digest: str, seeds: Iterable[tuple[str, int]]) -> None:
+        """Begin a crawl pass from the seeds, dropping whatever pass was left."""
+        with self._transaction():
+            self.db.execute("DELETE FROM frontier")
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('pass_digest', ?)", (digest,)
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)", list(seeds)
+            )
+
+    def frontier(self) -> Iterator[tuple[str, int, str | None]]:
+        """Every URL of the pass in progress: (url, depth, run that finished it or None)."""
+        yield from self.db.execute("SELECT url, depth, done_run FROM frontier ORDER BY rowid")
+
+    def finish(
+        self,
+        run_id: str,
+        url: str,
+        outcome: str,
+        *,
+        page: PageUpdate | None = None,
+        links: Iterable[tuple[str, int]] = (),
+        files: dict[str, int] | None = None,
+    ) -> None:
+        """Record one finished page, the links it admitted and the files' committed sizes."""
+        try:
+            with self._transaction():
+                self.db.execute(
+                    "INSERT INTO frontier (url, depth, done_run, outcome) VALUES (?, 0, ?, ?)"
+                    " ON CONFLICT (url) DO UPDATE SET done_run = excluded.done_run,"
+                    " outcome = excluded.outcome",
+                    (url, run_id, outcome),
+                )
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)", links
+                )
+                if page is not None:
+                    self._update_page(run_id, url, page)
+                if files:
+                    self.db.executemany(
+                        "INSERT OR REPLACE INTO run_files (run_id, file, bytes) VALUES (?, ?, ?)",
+                        ((run_id, name, size) for name, size in files.items()),
+                    )
+        except sqlite3.Error as exc:
+            raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
+
+    def _update_page(self, run_id: str, url: str, page: PageUpdate) -> None:
+        links = json.dumps(list(page.links)) if page.links is not None else None
+        filled = ",".join(page.filled) if page.filled is not None else None
+        self.db.execute(
+            "INSERT INTO pages (url, first_seen_run) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+            (url, run_id),
+        )
+        self.db.execute(
+            "UPDATE pages SET last_run = ?,"
+            " status = coalesce(?, status), fetched_at = coalesce(?, fetched_at),"
+            " kind = coalesce(?, kind), etag = coalesce(?, etag),"
+            " last_modified = coalesce(?, last_modified),"
+            " content_sha256 = coalesce(?, content_sha256),"
+            " record_sha256 = coalesce(?, record_sha256),"
+            " links = coalesce(?, links), filled = coalesce(?, filled),"
+            " removed_at = CASE WHEN ? THEN NULL ELSE coalesce(?, removed_at) END"
+            " WHERE url = ?",
+            (
+                run_id,
+                page.status,
+                page.fetched_at,
+                page.kind,
+                page.etag,
+                page.last_modified,
+                page.content_sha256,
+                page.record_sha256,
+                links,
+                filled,
+                page.returned,
+                page.removed_at,
+                url,
+            ),
+        )
+
+    def reopen_pages(self, run_id: str, urls: Iterable[str]) -> None:
+        """Put pages a dead run finished back in the queue (their output was lost)."""
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE frontier SET done_run = NULL, outcome = NULL"
+                " WHERE url = ? AND done_run = ?",
+                ((url, run_id) for url in urls),
+            )
+
+    def pages_done_by(self, run_id: str) -> list[tuple[str, str]]:
+        """(url, outcome) of each page a run finished."""
+        rows = self.db.execute("SELECT url, outcome FROM frontier WHERE done_run = ?", (run_id,))
+        return list(rows.fetchall())
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the block raises."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
