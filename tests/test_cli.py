@@ -109,9 +109,27 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 
 def test_usage_errors_say_what_is_wrong(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["crawl", "--resolve", "www.rand.org=nowhere"], capsys)
+    code, _, err = run(["crawl", "--resolve", "www.rand.org=nowhere", "--log-format=text"], capsys)
     assert code == 2
     assert err.strip() == "harvest: error: --resolve: not an IP address: 'nowhere'"
+
+
+def test_crawl_logs_json_lines_when_not_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["crawl", "--resolve", "www.rand.org=nowhere"], capsys)
+    assert code == 2
+    assert json.loads(err) | {"ts": None} == {
+        "ts": None,
+        "level": "error",
+        "event": "error",
+        "message": "--resolve: not an IP address: 'nowhere'",
+    }
+    code, _, err = run(["crawl", "--replay", str(SITE), "--out", str(tmp_path)], capsys)
+    events = [json.loads(line) for line in err.splitlines()]
+    assert code == 0
+    assert [e["event"] for e in events] == ["run_start", "run_end", "run_summary"]
+    assert events[-1]["counts"]["new"] == 33 and events[-1]["records"]["publication"] == 31
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:

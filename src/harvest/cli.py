@@ -7,23 +7,34 @@ never a traceback (``HARVEST_DEBUG=1`` shows one for an internal error).
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from types import TracebackType
+from typing import Annotated, Any
 
+import rich.progress
 import typer
+from rich.console import Console
 
 from harvest._version import __version__
+from harvest.config import CONFIG_FILE, Loaded, settings_from
+from harvest.config import load as load_config
 from harvest.errors import ConfigError, HarvestError, LockHeldError
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
+from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
 from harvest.parse import parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
-from harvest.settings import DEFAULT_SEEDS, Settings, debug_enabled
+from harvest.settings import Settings, debug_enabled
+
+log = logging.getLogger("harvest")
+ProgressCallback = Callable[[int, int], None]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED, EXIT_INTERRUPTED = (
     0,
@@ -44,7 +55,46 @@ app = typer.Typer(
 
 
 def _error(message: str) -> None:
-    typer.echo(f"harvest: error: {message}", err=True)
+    log.error(message, extra={"event": "error"})
+
+
+class LogFormatChoice(enum.StrEnum):
+    auto = "auto"
+    json = "json"
+    text = "text"
+
+
+class Progress:
+    """A progress bar of pages finished over pages known, on a terminal only."""
+
+    def __init__(self, console: Console | None) -> None:
+        self._bar: rich.progress.Progress | None = None
+        self._task: rich.progress.TaskID | None = None
+        if console is not None:
+            self._bar = rich.progress.Progress(
+                rich.progress.TextColumn("pages"),
+                rich.progress.BarColumn(),
+                rich.progress.MofNCompleteColumn(),
+                rich.progress.TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+            self._task = self._bar.add_task("crawl", total=None)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=done, total=total)
 
 
 def _version(value: bool) -> None:
@@ -110,11 +160,22 @@ def _parse_file(file: Path, url: str | None) -> str:
     return parsed.record.model_dump_json()
 
 
-def _pair(text: str) -> tuple[str, str]:
-    host, sep, address = text.partition("=")
-    if not sep:
-        raise ConfigError(f"--resolve wants HOST=ADDRESS, not {text!r}")
-    return host.strip().lower(), address.strip().strip("[]")
+def _pairs(texts: list[str] | None) -> dict[str, str] | None:
+    if not texts:
+        return None
+    pairs = {}
+    for text in texts:
+        host, sep, address = text.partition("=")
+        if not sep:
+            raise ConfigError(f"--resolve wants HOST=ADDRESS, not {text!r}")
+        pairs[host] = address
+    return pairs
+
+
+def _opt(help_text: str, default: object = None, *names: str) -> Any:
+    """A crawl option that may come from the config file or environment as well."""
+    shown = f" [default: {default}]" if default is not None else ""
+    return typer.Option(*names, help=help_text + shown, show_default=False)
 
 
 @app.command()
@@ -122,133 +183,186 @@ def crawl(
     seeds: Annotated[
         list[str] | None,
         typer.Argument(
-            help="URLs to start from [default: the MG115 product page and the "
-            "security-cooperation topic page].",
+            help="URLs to start from [default: config 'seeds', else the MG115 product page "
+            "and the security-cooperation topic page].",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present]. "
+            "Every option below can be set there, or as HARVEST_<NAME>.",
             show_default=False,
         ),
     ] = None,
     replay: Annotated[
-        Path | None,
-        typer.Option(help="Serve pages from this recorded site folder instead of the network."),
+        Path | None, _opt("Serve pages from this recorded site folder instead of the network.")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the run's output.")] = Path("output"),
-    concurrency: Annotated[int, typer.Option(help="Requests in flight at once, in all.")] = 8,
-    per_host_concurrency: Annotated[
-        int | None,
+    out: Annotated[Path | None, _opt("Folder for the runs' output.", "output")] = None,
+    state: Annotated[
+        Path | None, _opt("State file (incremental runs, resume, lock).", "OUT/state.sqlite")
+    ] = None,
+    full: Annotated[
+        bool,
         typer.Option(
-            help="Requests in flight at once to one host [default: 2 live, no limit on replay].",
-            show_default=False,
+            "--full",
+            help="Fetch every page unconditionally and emit every record, changed or not.",
         ),
+    ] = False,
+    concurrency: Annotated[int | None, _opt("Requests in flight at once, in all.", 8)] = None,
+    per_host_concurrency: Annotated[
+        int | None, _opt("Requests in flight at once to one host.", "2 live, no limit on replay")
     ] = None,
     delay: Annotated[
         float | None,
-        typer.Option(
-            help="Seconds between request starts on one host; robots.txt Crawl-delay can raise "
-            "it [default: 1 live, 0 on replay].",
-            show_default=False,
+        _opt(
+            "Seconds between request starts on one host; robots.txt Crawl-delay can raise it.",
+            "1 live, 0 on replay",
         ),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Connect and read timeout, seconds.")] = 30.0,
+    timeout: Annotated[float | None, _opt("Connect and read timeout, seconds.", 30)] = None,
     deadline: Annotated[
-        float, typer.Option(help="Total time one request may take, body included, seconds.")
-    ] = 60.0,
-    attempts: Annotated[int, typer.Option(help="Tries per request (retries + 1).")] = 3,
+        float | None, _opt("Total time one request may take, body included, seconds.", 60)
+    ] = None,
+    attempts: Annotated[int | None, _opt("Tries per request (retries + 1).", 3)] = None,
     retry_after_cap: Annotated[
-        float, typer.Option(help="Longest Retry-After honored, seconds; longer gives up.")
-    ] = 120.0,
+        float | None, _opt("Longest Retry-After honored, seconds; longer gives up.", 120)
+    ] = None,
     max_body_mb: Annotated[
-        float, typer.Option(help="Largest body kept, MiB, after decompression.")
-    ] = 8.0,
-    max_redirects: Annotated[int, typer.Option(help="Redirect hops followed per page.")] = 5,
+        float | None, _opt("Largest body kept, MiB, after decompression.", 8)
+    ] = None,
+    max_redirects: Annotated[int | None, _opt("Redirect hops followed per page.", 5)] = None,
     allow_host: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Host the crawl may visit (repeat) [default: the seeds' hosts].",
-            show_default=False,
-        ),
+        list[str] | None, _opt("Host the crawl may visit (repeat).", "the seeds' hosts")
     ] = None,
     resolve: Annotated[
         list[str] | None,
-        typer.Option(
-            help="HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); "
-            "such a host may be on a private address.",
-            show_default=False,
+        _opt(
+            "HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); "
+            "such a host may be on a private address."
         ),
     ] = None,
     user_agent: Annotated[
-        str, typer.Option(help="User-Agent sent, with a contact URL or address.")
-    ] = DEFAULT_USER_AGENT,
+        str | None, _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT)
+    ] = None,
     parse_workers: Annotated[
-        int,
-        typer.Option(help="Processes that parse pages off the network loop (0: parse inline)."),
-    ] = 0,
-    max_pages: Annotated[int | None, typer.Option(help="Fetch at most this many pages.")] = None,
+        int | None, _opt("Processes that parse pages off the network loop (0: inline).", 0)
+    ] = None,
+    max_pages: Annotated[int | None, _opt("Fetch at most this many pages a crawl pass.")] = None,
     max_depth: Annotated[
-        int | None, typer.Option(help="Follow links at most this many steps from a seed.")
+        int | None, _opt("Follow links at most this many steps from a seed.")
     ] = None,
     max_error_rate: Annotated[
-        float, typer.Option(help="Exit 1 when more than this share of pages failed.")
-    ] = 0.05,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+        float | None, _opt("Exit 1 when more than this share of pages failed.", 0.05)
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every page as well.")
+    ] = False,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
+    ] = LogFormatChoice.auto,
 ) -> None:
     """Crawl from seed pages, following listings to publications, and write JSONL.
 
-    Live crawls obey robots.txt, wait between requests to a host, retry what is
-    worth retrying and never connect to private addresses the user did not name.
-    SIGINT or SIGTERM stops after the requests in flight and publishes what was
-    harvested (exit 130); a second signal stops at once.
+    Runs are incremental: a page is fetched conditionally and its record emitted
+    only when new or changed. A run that is stopped or killed is taken up by the
+    next one. Live crawls obey robots.txt, wait between requests to a host, retry
+    what is worth retrying and never connect to private addresses the user did
+    not name. SIGINT or SIGTERM stops after the requests in flight and publishes
+    what was harvested (exit 130); a second signal stops at once.
     """
-    settings = Settings(
-        seeds=tuple(seeds or DEFAULT_SEEDS),
-        out_dir=out,
-        replay_dir=replay,
-        concurrency=concurrency,
-        per_host_concurrency=per_host_concurrency,
-        delay_s=delay,
-        timeout_s=timeout,
-        deadline_s=deadline,
-        attempts=attempts,
-        retry_after_cap_s=retry_after_cap,
-        max_body_bytes=int(max_body_mb * 1024 * 1024),
-        max_redirects=max_redirects,
-        allowed_hosts=tuple(allow_host or ()),
-        resolve=tuple(_pair(text) for text in resolve or ()),
-        user_agent=user_agent,
-        parse_workers=parse_workers,
-        max_pages=max_pages,
-        max_depth=max_depth,
-        max_error_rate=max_error_rate,
-    )
-    if replay is not None and not replay.is_dir():
-        raise ConfigError(f"replay folder not found: {replay}")
-    result = asyncio.run(_crawl_until_signalled(settings))
-    counts = result.manifest["counts"]
-    if not quiet or result.interrupted:
-        records = counts["records"]
-        typer.echo(
-            f"harvest: {counts['pages']} pages, {records['publication']} publications, "
-            f"{records['topic']} topics, {records['error']} errors -> {result.run_dir}",
-            err=True,
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    console = configure_logs(log_format.value, level)
+    flags = {
+        "seeds": seeds or None,
+        "replay": replay,
+        "out": out,
+        "state": state,
+        "concurrency": concurrency,
+        "per_host_concurrency": per_host_concurrency,
+        "delay": delay,
+        "timeout": timeout,
+        "deadline": deadline,
+        "attempts": attempts,
+        "retry_after_cap": retry_after_cap,
+        "max_body_mb": max_body_mb,
+        "max_redirects": max_redirects,
+        "allowed_hosts": allow_host or None,
+        "resolve": _pairs(resolve),
+        "user_agent": user_agent,
+        "parse_workers": parse_workers,
+        "max_pages": max_pages,
+        "max_depth": max_depth,
+        "max_error_rate": max_error_rate,
+    }
+    loaded = load_config(flags, config=config)
+    settings = settings_from(loaded, full=full)
+    if settings.replay_dir is not None and not settings.replay_dir.is_dir():
+        raise ConfigError(f"replay folder not found: {settings.replay_dir}")
+    with Progress(console) as progress:
+        result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
+    _summarize(result, quiet=quiet)
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.error_rate > settings.max_error_rate:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _summarize(result: RunResult, *, quiet: bool) -> None:
+    manifest = result.manifest
+    counts, records = manifest["counts"], manifest["counts"]["records"]
+    fields = {
+        "event": "run_summary",
+        "run_id": manifest["run_id"],
+        "run_dir": str(result.run_dir),
+        "counts": {key: value for key, value in counts.items() if key != "records"},
+        "records": records,
+    }
+    if not quiet:
+        log.info(
+            "%d pages: %d new, %d updated, %d unchanged, %d removed, %d skipped, %d failed; "
+            "%d publications, %d topics, %d errors -> %s",
+            counts["pages"],
+            counts["new"],
+            counts["updated"],
+            counts["unchanged"],
+            counts["removed"],
+            counts["skipped"],
+            counts["fetch_failed"] + counts["parse_failed"],
+            records["publication"],
+            records["topic"],
+            records["error"],
+            result.run_dir,
+            extra=fields,
         )
     if result.interrupted:
         _error(
             f"interrupted by {result.interrupted}: {counts['unfinished']} pages not harvested "
-            f"(listed in {result.run_dir / 'manifest.json'})"
+            f"(listed in {result.run_dir / 'manifest.json'}); the next run goes on with them"
         )
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if result.error_rate > settings.max_error_rate:
+    elif result.error_rate > manifest["max_error_rate"]:
         _error(f"{result.error_rate:.0%} of pages failed (see {result.run_dir / 'errors.jsonl'})")
-        raise typer.Exit(EXIT_FAILED)
 
 
-async def _crawl_until_signalled(settings: Settings) -> RunResult:
+async def _crawl_until_signalled(
+    settings: Settings, progress: ProgressCallback, loaded: Loaded
+) -> RunResult:
     """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
     stop, loop = StopRequest(), asyncio.get_running_loop()
     signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
     for number, name in signals.items():
         loop.add_signal_handler(number, _on_signal, stop, name)
+    config = {
+        "file": str(loaded.file) if loaded.file else None,
+        "sources": loaded.sources,
+    }
     try:
-        return await run_crawl(settings, stop=stop)
+        return await run_crawl(settings, stop=stop, progress=progress, config=config)
     finally:
         for number in signals:
             loop.remove_signal_handler(number)
@@ -279,29 +393,30 @@ def schema(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``harvest`` console script; returns the exit code."""
-    logging.basicConfig(level=logging.ERROR, format="harvest: %(levelname)s: %(message)s")
+    configure_logs("text", logging.INFO)  # crawl sets its own (JSON when not on a terminal)
     try:
         app(args=argv, prog_name="harvest")  # standalone: usage errors print and exit 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
-    except ConfigError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    except LockHeldError as exc:
-        _error(f"{exc}; try again when it has finished")
-        return EXIT_LOCKED
-    except HarvestError as exc:
-        _error(str(exc))
-        return EXIT_FAILED
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # the last line of defence: no traceback for users
-        if debug_enabled():
-            raise
-        _error(f"internal error: {type(exc).__name__}: {exc} (set HARVEST_DEBUG=1 for details)")
-        return EXIT_INTERNAL
+        return _exit_code(exc)
     return EXIT_OK
+
+
+def _exit_code(exc: Exception) -> int:
+    if isinstance(exc, LockHeldError):
+        _error(f"{exc}; try again when it has finished")
+        return EXIT_LOCKED
+    if isinstance(exc, HarvestError):
+        _error(str(exc))
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
+    if debug_enabled():
+        raise exc
+    _error(f"internal error: {type(exc).__name__}: {exc} (set HARVEST_DEBUG=1 for details)")
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import os
 import secrets
 import time
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,13 +136,16 @@ async def crawl(
     transport: httpx.AsyncBaseTransport | None = None,
     *,
     stop: StopRequest | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    config: dict[str, Any] | None = None,
 ) -> RunResult:
     """Crawl from the seeds (or go on with the pass left unfinished) into a run folder.
 
     Holds the state file's lock for the whole run (LockHeldError when another
     run has it). ``stop`` lets a caller (the CLI's signal handlers) end the run
     early and still publish what was harvested; ``latest`` then keeps pointing at
-    the last complete run.
+    the last complete run. ``progress(done, known)`` is called as pages finish;
+    ``config`` (where the settings came from) goes into the manifest.
     """
     if transport is None and settings.replay_dir is not None:
         transport = ReplayTransport(settings.replay_dir)
@@ -150,22 +153,24 @@ async def crawl(
     with RunLock.for_state(settings.state_file).acquire(run_id):
         state = State(settings.state_file)
         try:
-            return await _crawl(settings, transport, stop or StopRequest(), state, run_id)
+            run = _Run(settings, RunWriter(settings.out_dir, run_id), stop or StopRequest(), state)
+            run.progress, run.config = progress, config or {}
+            return await _crawl(run, transport)
         finally:
             state.close()
 
 
-async def _crawl(
-    settings: Settings,
-    transport: httpx.AsyncBaseTransport | None,
-    stop: StopRequest,
-    state: State,
-    run_id: str,
-) -> RunResult:
+async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunResult:
+    settings, state, run_id = run.settings, run.state, run.writer.run_id
     recovered = recover_dead_runs(state, by=run_id)
-    run = _Run(settings, RunWriter(settings.out_dir, run_id), stop, state)
     state.begin_run(
         run_id, _iso(run.stats.started_at), settings.config_digest, os.getpid(), settings.out_dir
+    )
+    log.info(
+        "run %s started (state %s)",
+        run_id,
+        settings.state_file,
+        extra={"event": "run_start", "run_id": run_id, "config_digest": settings.config_digest},
     )
     try:
         async with Fetcher(settings.fetch, transport) as fetcher:
@@ -185,6 +190,18 @@ async def _crawl(
     outcome = manifest["outcome"]
     done = outcome == "complete"
     state.end_run(run_id, outcome, manifest["finished_at"], manifest, pass_done=done)
+    log.info(
+        "run %s ended: %s",
+        run_id,
+        outcome,
+        extra={
+            "event": "run_end",
+            "run_id": run_id,
+            "outcome": outcome,
+            "pages": manifest["counts"]["pages"],
+            "error_rate": manifest["error_rate"],
+        },
+    )
     return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
 
 
@@ -210,6 +227,9 @@ class _Run:
         self.unfinished: list[str] = []
         self.interrupted: str | None = None
         self.resumed = 0
+        self.finished = 0
+        self.progress: Callable[[int, int], None] | None = None
+        self.config: dict[str, Any] = {}
         self._synced = time.monotonic()
 
     def _start_pass(self) -> None:
@@ -468,6 +488,10 @@ class _Run:
             links=[(link.url, link.depth) for link in links],
             files=self.writer.sizes(),
         )
+        self.finished += 1
+        log.debug("%s: %s", url, outcome, extra={"event": "page", "url": url, "outcome": outcome})
+        if self.progress is not None:
+            self.progress(self.resumed + self.finished, self.frontier.admitted)
 
     def manifest(self, fetcher: Fetcher, recovered: list[dict[str, Any]]) -> dict[str, Any]:
         stats, settings, finished = self.stats, self.settings, datetime.now(UTC)
@@ -486,6 +510,7 @@ class _Run:
             "seeds": list(settings.seeds),
             "source": str(settings.replay_dir) if settings.replay_dir else "live",
             "state": str(settings.state_file),
+            "config": self.config,
             "full": settings.full,
             "resumed_pages": self.resumed,
             "recovered_runs": recovered,
@@ -502,6 +527,7 @@ class _Run:
             "skipped": dict(sorted(stats.skipped.items())),
             "removed_urls": stats.removed,
             "error_rate": round(stats.error_rate, 4),
+            "max_error_rate": settings.max_error_rate,
             "coverage": stats.coverage(),
             "fetch": {**fetcher.stats.summary(), "host_delays_s": fetcher.host_delays()},
             "timings_s": {

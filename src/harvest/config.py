@@ -1,0 +1,263 @@
+"""Configuration: a TOML file, then ``HARVEST_*`` environment variables, then flags.
+
+Each option has one flat name, used as the TOML key (in its section), the
+environment variable (``HARVEST_`` + the name in capitals) and the CLI flag
+(``--`` + the name with dashes)::
+
+    seeds = ["https://www.rand.org/topics/security-cooperation.html"]
+
+    [politeness]
+    delay = 2.0           # HARVEST_DELAY=2, --delay 2
+
+A key or ``HARVEST_`` variable harvest does not know, or a value of the wrong
+type, is a ConfigError naming it. Relative paths in a file are taken from the
+file's folder, so a config works from wherever cron starts harvest.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from harvest.errors import ConfigError
+from harvest.settings import Settings
+
+CONFIG_FILE = "harvest.toml"
+ENV_PREFIX = "HARVEST_"
+# Variables that are not settings: they may be set without being options.
+ENV_OTHERS = frozenset({"HARVEST_CONFIG", "HARVEST_DEBUG"})
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _mib(value: float) -> int:
+    return int(value * 1024 * 1024)
+
+
+def _pairs(value: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (host.strip().lower(), address.strip().strip("[]")) for host, address in value.items()
+    )
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: where it lives in the file, its type, and its Settings field."""
+
+    name: str
+    section: str | None
+    kind: Any
+    field: str
+    convert: Callable[[Any], Any] = _identity
+    path: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}" if self.section else self.name
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+OPTIONS = (
+    Option("seeds", None, list[str], "seeds", tuple),
+    Option("replay", None, Path, "replay_dir", path=True),
+    Option("allowed_hosts", "scope", list[str], "allowed_hosts", tuple),
+    Option("max_pages", "scope", int, "max_pages"),
+    Option("max_depth", "scope", int, "max_depth"),
+    Option("concurrency", "politeness", int, "concurrency"),
+    Option("per_host_concurrency", "politeness", int, "per_host_concurrency"),
+    Option("delay", "politeness", float, "delay_s"),
+    Option("user_agent", "politeness", str, "user_agent"),
+    Option("obey_robots", "politeness", bool, "obey_robots"),
+    Option("attempts", "retries", int, "attempts"),
+    Option("backoff", "retries", float, "backoff_s"),
+    Option("retry_after_cap", "retries", float, "retry_after_cap_s"),
+    Option("timeout", "limits", float, "timeout_s"),
+    Option("deadline", "limits", float, "deadline_s"),
+    Option("max_body_mb", "limits", float, "max_body_bytes", _mib),
+    Option("max_redirects", "limits", int, "max_redirects"),
+    Option("max_error_rate", "limits", float, "max_error_rate"),
+    Option("parse_workers", "limits", int, "parse_workers"),
+    Option("resolve", "network", dict[str, str], "resolve", _pairs),
+    Option("out", "output", Path, "out_dir", path=True),
+    Option("state", "output", Path, "state_path", path=True),
+)
+BY_NAME = {option.name: option for option in OPTIONS}
+SECTIONS = frozenset(option.section for option in OPTIONS if option.section)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The values given, by option name, and where each came from."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    file: Path | None
+
+
+def load(
+    flags: Mapping[str, Any],
+    *,
+    config: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Loaded:
+    """Merge the file (``config``, else ``$HARVEST_CONFIG``, else ``./harvest.toml``
+    when present), the environment and the flags given (None: not given)."""
+    environ = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    file = config or (Path(environ["HARVEST_CONFIG"]) if environ.get("HARVEST_CONFIG") else None)
+    if file is None and (cwd / CONFIG_FILE).is_file():
+        file = cwd / CONFIG_FILE
+    if file is not None:
+        for name, value in _read_file(file).items():
+            values[name], sources[name] = value, str(file)
+    for name, value in _read_env(environ).items():
+        values[name], sources[name] = value, "environment"
+    for name, value in flags.items():
+        if value is not None:
+            values[name], sources[name] = value, "command line"
+    return Loaded(values, sources, file)
+
+
+def settings_from(loaded: Loaded, **fixed: Any) -> Settings:
+    """Build the Settings; ``fixed`` are per-run switches that are not options."""
+    kwargs = {
+        BY_NAME[name].field: BY_NAME[name].convert(value) for name, value in loaded.values.items()
+    }
+    return Settings(**kwargs, **fixed)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    found: dict[str, Any] = {}
+    for section, name, value in _entries(path, data):
+        option = BY_NAME.get(name)
+        if option is None or option.section != section:
+            key = f"{section}.{name}" if section else name
+            raise ConfigError(f"{path}: unknown key {key}{_hint(name, section)}")
+        found[name] = _typed(option, value, f"{path}: {option.key}")
+    for name, value in found.items():
+        if BY_NAME[name].path and not Path(value).is_absolute():
+            found[name] = path.parent / value
+    return found
+
+
+def _entries(path: Path, data: dict[str, Any]) -> Iterator[tuple[str | None, str, Any]]:
+    """(section or None, key, value) of each setting in a parsed file."""
+    for key, value in data.items():
+        if key not in SECTIONS:
+            yield None, key, value
+        elif not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{key}] must be a table of settings")
+        else:
+            for name, inner in value.items():
+                yield key, name, inner
+
+
+def _read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for variable, text in environ.items():
+        if not variable.startswith(ENV_PREFIX) or variable in ENV_OTHERS:
+            continue
+        option = BY_NAME.get(variable[len(ENV_PREFIX) :].lower())
+        if option is None:
+            raise ConfigError(f"unknown environment variable {variable}")
+        found[option.name] = _typed(option, _from_text(option, text), variable)
+    return found
+
+
+def _from_text(option: Option, text: str) -> Any:
+    """An environment string as the option's type wants it (lists: spaces or commas)."""
+    if option.kind == list[str]:
+        return [part for part in text.replace(",", " ").split() if part]
+    if option.kind == dict[str, str]:
+        pairs = {}
+        for part in text.replace(",", " ").split():
+            host, sep, address = part.partition("=")
+            if not sep:
+                raise ConfigError(f"{option.env}: wants HOST=ADDRESS pairs, not {part!r}")
+            pairs[host] = address
+        return pairs
+    return text
+
+
+def _typed(option: Option, value: Any, where: str) -> Any:
+    try:
+        return TypeAdapter(option.kind).validate_python(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        place = ".".join(str(part) for part in error["loc"])
+        detail = f" ({place})" if place else ""
+        raise ConfigError(f"{where}: {error['msg'].lower()}{detail}, got {value!r}") from exc
+
+
+def _hint(name: str, section: str | None) -> str:
+    option = BY_NAME.get(name)
+    if option is not None and option.section != section:
+        return f" (did you mean {option.key}?)"
+    return ""
+
+
+# A config file with every option (README, tests).
+EXAMPLE = """\
+# harvest.toml: every key is optional; HARVEST_<KEY> and --<key> override it.
+seeds = [
+    "https://www.rand.org/topics/security-cooperation.html",
+    "https://www.rand.org/pubs/monographs/MG115.html",
+]
+# replay = "fixtures/site"      # a recorded site instead of the network
+
+[scope]
+# allowed_hosts = ["www.rand.org"]   # default: the seeds' hosts
+max_pages = 5000
+max_depth = 3
+
+[politeness]
+concurrency = 8
+per_host_concurrency = 2
+delay = 1.0                      # seconds between requests to a host
+user_agent = "harvest/0.1 (+mailto:data-team@example.org)"
+obey_robots = true
+
+[retries]
+attempts = 3
+backoff = 0.5
+retry_after_cap = 120
+
+[limits]
+timeout = 30
+deadline = 60
+max_body_mb = 8
+max_redirects = 5
+max_error_rate = 0.05
+parse_workers = 0
+
+[network]
+# resolve = { "www.rand.org" = "127.0.0.1" }
+
+[output]
+out = "/var/lib/harvest/output"
+state = "/var/lib/harvest/state.sqlite"
+"""

@@ -1,0 +1,81 @@
+"""Logs: JSON lines for machines (cron, log shippers), rich text for a person.
+
+Every message goes through the ``harvest`` logger. ``extra={"event": ...}``
+names what happened (``run_start``, ``fetch_failed`` ...) and other extras
+(``url``, ``outcome`` ...) become fields of the JSON line. When stderr is not
+a terminal the default is JSON, one object a line; on a terminal, text through
+rich, sharing its console with the progress bar so the two never garble.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+LogFormat = Literal["auto", "json", "text"]
+
+# Attributes every LogRecord has: anything else came from ``extra``.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, event, message, then the extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+            "level": record.levelname.lower(),
+            "event": getattr(record, "event", None) or _event_of(record),
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and key != "event":
+                line[key] = value
+        if record.exc_info and record.levelno >= logging.ERROR:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """``harvest: level: message``, as the CLI's own messages read."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"harvest: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.levelno >= logging.ERROR:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def _event_of(record: logging.LogRecord) -> str:
+    return {"DEBUG": "debug", "INFO": "info", "WARNING": "warning"}.get(record.levelname, "error")
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def configure(fmt: LogFormat = "auto", level: int = logging.INFO) -> Console | None:
+    """Send harvest's logs to stderr.
+
+    ``auto``: JSON lines when stderr is not a terminal, else rich text (the
+    console is returned, for a progress bar to share). ``text``: plain
+    ``harvest: level: message`` lines. ``json``: JSON lines.
+    """
+    logger = logging.getLogger("harvest")
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+    logger.setLevel(level)
+    if fmt == "auto" and is_terminal():
+        console = Console(stderr=True)
+        logger.addHandler(RichHandler(console=console, show_path=False, markup=False))
+        return console
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
+    logger.addHandler(stream)
+    return None
