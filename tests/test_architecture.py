@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 import harvest
+import harvest.archive
 import harvest.fetch
 import harvest.normalize
 import harvest.parse
+import harvest.state
 import harvest.write
 
 SRC = Path(harvest.__file__).parent
@@ -39,6 +41,27 @@ FORBIDDEN = {
     "write": {"harvest.parse", "harvest.fetch", "harvest.pipeline", "harvest.cli"},
     # parse workers run parse_page in other processes: nothing of the network or output
     "workers": {"harvest.fetch", "harvest.write", "harvest.pipeline", "harvest.cli"},
+    # the state knows nothing of pages, HTTP or output files: it stores what it is told
+    "state": {
+        "harvest.parse",
+        "harvest.fetch",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.models",
+    },
+    # raw pages in, raw pages out: archives never parse and never write records
+    "archive": {"harvest.parse", "harvest.write", "harvest.pipeline", "harvest.cli"},
+    # checking a file needs the contract only
+    "validate": {
+        "harvest.parse",
+        "harvest.fetch",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.state",
+    },
+    "logs": {"harvest"},
 }
 
 
@@ -68,7 +91,16 @@ def test_dependencies_point_one_way(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "package", [harvest, harvest.fetch, harvest.normalize, harvest.parse, harvest.write]
+    "package",
+    [
+        harvest,
+        harvest.archive,
+        harvest.fetch,
+        harvest.normalize,
+        harvest.parse,
+        harvest.state,
+        harvest.write,
+    ],
 )
 def test_all_names_exist(package: object) -> None:
     names = package.__all__  # type: ignore[attr-defined]
