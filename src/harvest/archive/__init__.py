@@ -1,0 +1,23 @@
+"""Raw responses kept as WARC (ISO 28500) files, read back, and replayed offline."""
+
+from harvest.archive.reader import (
+    WARC_SUFFIXES,
+    ArchivedPage,
+    ArchiveProblem,
+    OnProblem,
+    iter_archive,
+)
+from harvest.archive.transport import WarcReplayTransport
+from harvest.archive.writer import DEFAULT_MAX_FILE_BYTES, WarcArchive, stored_headers
+
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "WARC_SUFFIXES",
+    "ArchiveProblem",
+    "ArchivedPage",
+    "OnProblem",
+    "WarcArchive",
+    "WarcReplayTransport",
+    "iter_archive",
+    "stored_headers",
+]
