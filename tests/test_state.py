@@ -202,3 +202,23 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
 def test_unknown_environment_variables_are_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HARVEST_DELYA"):
         load({}, environ={"HARVEST_DELYA": "1"}, cwd=tmp_path)
+
+
+def test_every_option_is_documented() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text("utf-8")
+    from harvest.config import OPTIONS
+
+    missing = [option.name for option in OPTIONS if f"`{option.name}`" not in doc]
+    assert not missing
+
+
+def test_the_documented_config_files_load(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    for doc in (root / "docs" / "configuration.md", root / "README.md"):
+        text = doc.read_text("utf-8")
+        blocks = [b.split("```", 1)[0] for b in text.split("```toml\n")[1:]]
+        assert blocks, doc
+        for block in blocks:
+            config = tmp_path / "harvest.toml"
+            config.write_text("\n".join(line.strip() for line in block.splitlines()), "utf-8")
+            settings_from(load({}, config=config, environ={}, cwd=tmp_path))

@@ -73,7 +73,9 @@ def configure(fmt: LogFormat = "auto", level: int = logging.INFO) -> Console | N
     logger.setLevel(level)
     if fmt == "auto" and is_terminal():
         console = Console(stderr=True)
-        logger.addHandler(RichHandler(console=console, show_path=False, markup=False))
+        logger.addHandler(
+            RichHandler(console=console, show_time=False, show_path=False, markup=False)
+        )
         return console
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
