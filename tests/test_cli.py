@@ -133,7 +133,7 @@ def test_crawl_logs_json_lines_when_not_on_a_terminal(
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ([], ["parse"], ["crawl"], ["schema"]):
+    for command in ([], ["parse"], ["crawl"], ["schema"], ["validate"]):
         code, out, _ = run([*command, "--help"], capsys)
         assert code == 0 and "Usage" in out
 
@@ -144,3 +144,35 @@ def test_schema_is_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert {"Publication", "Topic", "ErrorRecord"} <= set(schema["$defs"])
+
+
+def test_validate_exits_0_on_a_crawls_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["crawl", "--replay", str(SITE), "--out", str(tmp_path)], capsys)[0] == 0
+    files = [str(p) for p in sorted((tmp_path / "latest").glob("*.jsonl"))]
+    code, out, err = run(["validate", *files], capsys)
+    assert code == 0 and out == ""
+    assert "31 lines, 31 valid, 0 invalid" in err
+
+
+def test_validate_names_each_bad_line_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = run(["parse", str(MG115)], capsys)[1].strip()
+    record = json.loads(good)
+    missing = json.dumps({k: v for k, v in record.items() if k != "title"})
+    wrong = json.dumps(record | {"published": 2004})
+    file = tmp_path / "bad.jsonl"
+    file.write_text(f"{good}\n{missing}\nnot json\n{wrong}\n{good[:50]}", encoding="utf-8")
+    code, out, err = run(["validate", str(file)], capsys)
+    assert code == 1
+    problems = out.splitlines()
+    assert [p.split(": ")[0:2] for p in problems] == [
+        [f"{file}:2", "missing_field"],
+        [f"{file}:3", "json"],
+        [f"{file}:4", "wrong_type"],
+        [f"{file}:5", "truncated"],
+    ]
+    assert "title" in problems[0] and "published" in problems[2]
+    assert "5 lines, 1 valid, 4 invalid" in err

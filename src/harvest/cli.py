@@ -32,6 +32,7 @@ from harvest.parse import parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
 from harvest.settings import Settings, debug_enabled
+from harvest.validate import Summary, validate_files
 
 log = logging.getLogger("harvest")
 ProgressCallback = Callable[[int, int], None]
@@ -374,6 +375,36 @@ def _on_signal(stop: StopRequest, name: str) -> None:
     else:
         _error(f"{name}: finishing requests in flight; send it again to stop now")
     stop.request(name)
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="JSONL files to check.", show_default=False)
+    ],
+    show: Annotated[int, typer.Option(help="Problems shown per file (all are counted).")] = 50,
+) -> None:
+    """Check every line of JSONL files against the record schema, streaming.
+
+    Prints FILE:LINE: reason for each bad line (not JSON, a truncated last line,
+    bad UTF-8, a missing field, a wrong type ...) and a summary per file; exits 1
+    when any line is invalid, 0 otherwise.
+    """
+    total = Summary()
+    for report in validate_files(files, keep=show):
+        for problem in report.problems:
+            typer.echo(f"{report.path}:{problem.line}: {problem.category}: {problem.reason}")
+        if report.unshown:
+            typer.echo(f"{report.path}: ... and {report.unshown} more invalid lines")
+        summary = report.summary
+        typer.echo(
+            f"{report.path}: {summary.lines} lines, {summary.valid} valid, "
+            f"{summary.invalid} invalid",
+            err=True,
+        )
+        total.add(summary)
+    if total.invalid:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
