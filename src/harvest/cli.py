@@ -31,20 +31,15 @@ from harvest.models import record_schema
 from harvest.parse import parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
+from harvest.report import print_report
 from harvest.settings import Settings, debug_enabled
 from harvest.validate import Summary, validate_files
 
 log = logging.getLogger("harvest")
 ProgressCallback = Callable[[int, int], None]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_LOCKED, EXIT_INTERRUPTED = (
-    0,
-    1,
-    2,
-    70,
-    75,
-    130,
-)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT = 0, 1, 2, 3
+EXIT_INTERNAL, EXIT_LOCKED, EXIT_INTERRUPTED = 70, 75, 130
 
 app = typer.Typer(
     name="harvest",
@@ -257,6 +252,19 @@ def crawl(
     max_error_rate: Annotated[
         float | None, _opt("Exit 1 when more than this share of pages failed.", 0.05)
     ] = None,
+    drift_points: Annotated[
+        float | None,
+        _opt("Warn when a field's coverage drops by more than this many points.", 20),
+    ] = None,
+    fail_on_drift: Annotated[
+        bool | None,
+        typer.Option(
+            "--fail-on-drift/--no-fail-on-drift",
+            help="Exit 3 when the drift alarm rings (coverage or record counts dropped "
+            "against the last complete run, or pages gave no record) [default: no].",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")
     ] = False,
@@ -300,6 +308,8 @@ def crawl(
         "max_pages": max_pages,
         "max_depth": max_depth,
         "max_error_rate": max_error_rate,
+        "drift_points": drift_points,
+        "fail_on_drift": fail_on_drift,
     }
     loaded = load_config(flags, config=config)
     settings = settings_from(loaded, full=full)
@@ -310,6 +320,9 @@ def crawl(
     _summarize(result, quiet=quiet)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+    if result.drift and settings.fail_on_drift:
+        _error(f"drift alarm: {'; '.join(a['message'] for a in result.drift)}")
+        raise typer.Exit(EXIT_DRIFT)
     if result.error_rate > settings.max_error_rate:
         raise typer.Exit(EXIT_FAILED)
 
@@ -379,9 +392,7 @@ def _on_signal(stop: StopRequest, name: str) -> None:
 
 @app.command()
 def validate(
-    files: Annotated[
-        list[Path], typer.Argument(help="JSONL files to check.", show_default=False)
-    ],
+    files: Annotated[list[Path], typer.Argument(help="JSONL files to check.", show_default=False)],
     show: Annotated[int, typer.Option(help="Problems shown per file (all are counted).")] = 50,
 ) -> None:
     """Check every line of JSONL files against the record schema, streaming.
@@ -405,6 +416,51 @@ def validate(
         total.add(summary)
     if total.invalid:
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def report(
+    run: Annotated[
+        str | None,
+        typer.Argument(
+            help="A run folder, or a run id under --out [default: OUT/latest].",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder of the run folders.")] = Path("output"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show a run's counts, its per-field coverage and the drift against the run before."""
+    run_dir = Path(run) if run and Path(run).is_dir() else out / (run or "latest")
+    manifest = _read_manifest(run_dir)
+    drift = manifest.get("drift", {})
+    previous_id = drift.get("compared_with")
+    previous = _read_manifest(run_dir.parent / previous_id) if previous_id else {}
+    data = {
+        "run_id": manifest.get("run_id"),
+        "outcome": manifest.get("outcome"),
+        "started_at": manifest.get("started_at"),
+        "counts": manifest.get("counts", {}),
+        "coverage": manifest.get("coverage", {}),
+        "previous_coverage": previous.get("coverage", {}),
+        "drift": drift,
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_report(Console(), data)
+
+
+def _read_manifest(run_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no run at {run_dir} (no manifest.json)") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {run_dir / 'manifest.json'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{run_dir / 'manifest.json'} is not a run manifest")
+    return data
 
 
 @app.command()

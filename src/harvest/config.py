@@ -88,6 +88,8 @@ OPTIONS = (
     Option("max_redirects", "limits", int, "max_redirects"),
     Option("max_error_rate", "limits", float, "max_error_rate"),
     Option("parse_workers", "limits", int, "parse_workers"),
+    Option("drift_points", "alarms", float, "drift_points"),
+    Option("fail_on_drift", "alarms", bool, "fail_on_drift"),
     Option("resolve", "network", dict[str, str], "resolve", _pairs),
     Option("out", "output", Path, "out_dir", path=True),
     Option("state", "output", Path, "state_path", path=True),
@@ -253,6 +255,10 @@ max_body_mb = 8
 max_redirects = 5
 max_error_rate = 0.05
 parse_workers = 0
+
+[alarms]
+drift_points = 20                # a field's coverage dropping more than this warns
+fail_on_drift = false            # and with true, exits 3
 
 [network]
 # resolve = { "www.rand.org" = "127.0.0.1" }

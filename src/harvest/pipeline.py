@@ -31,6 +31,7 @@ import httpx
 
 from harvest._version import __version__
 from harvest.crawl import Frontier, Request, Scope
+from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher, ReplayTransport
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
@@ -125,6 +126,12 @@ class RunResult:
     error_rate: float
     interrupted: str | None = None
 
+    @property
+    def drift(self) -> list[dict[str, Any]]:
+        """The drift alarms raised against the last complete run (see harvest.drift)."""
+        alarms: list[dict[str, Any]] = self.manifest.get("drift", {}).get("alarms", [])
+        return alarms
+
 
 def new_run_id() -> str:
     """Sortable and unique: UTC time plus a random suffix."""
@@ -176,6 +183,14 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
         async with Fetcher(settings.fetch, transport) as fetcher:
             await run.execute(fetcher)
             manifest = run.manifest(fetcher, recovered)
+        previous = state.last_run(settings.config_digest)
+        drift = compare_runs(
+            manifest, previous.manifest if previous else None, settings.drift_points
+        )
+        manifest["drift"] = drift
+        for alarm in drift["alarms"]:
+            details = {key: value for key, value in alarm.items() if key != "message"}
+            log.warning("drift: %s", alarm["message"], extra={"event": "drift", **details})
         run_dir = run.writer.commit(manifest, latest=run.interrupted is None)
     except BaseException:
         run.writer.close()
@@ -393,6 +408,8 @@ class _Run:
             if result.bug:
                 log.error("parser failed on %s: %s", url, reason)
             outcome = "parser_bug" if result.bug else "parse_error"
+            if page.status == 200:
+                self.stats.outcomes["empty_pages"] += 1  # answered, gave nothing: drift
             self._fail(url, "parse", reason, page.status, outcome, page.attempts, request.url)
             return
         if result.line is not None:
@@ -518,6 +535,7 @@ class _Run:
                 "pages": stats.pages,
                 **{key: stats.outcomes[key] for key in ("fetched", *_PAGE_OUTCOMES)},
                 "duplicates": stats.outcomes["duplicates"],
+                "empty_pages": stats.outcomes["empty_pages"],
                 "unfinished": len(self.unfinished),
                 "records": self.writer.counts(),
                 "out_of_scope_links": self.frontier.out_of_scope,

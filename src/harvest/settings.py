@@ -48,6 +48,8 @@ class Settings:
     max_pages: int | None = None
     max_depth: int | None = None
     max_error_rate: float = 0.05
+    drift_points: float = 20.0
+    fail_on_drift: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     allowed_hosts: tuple[str, ...] = ()
     resolve: tuple[tuple[str, str], ...] = ()
@@ -81,6 +83,7 @@ class Settings:
         _check(self.max_pages is None or self.max_pages >= 1, "max-pages must be at least 1")
         _check(self.max_depth is None or self.max_depth >= 0, "max-depth must be 0 or more")
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
+        _check(0 < self.drift_points <= 100, "drift-points must be between 0 and 100")
         _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
         for host, address in self.resolve:

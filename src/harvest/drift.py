@@ -1,0 +1,81 @@
+"""The drift alarm: is this run's harvest much poorer than the last one's?
+
+A site redesign rarely breaks a scraper loudly: pages still answer 200, and a
+field quietly comes back empty, or a listing stops listing. Each run's manifest
+holds, per page kind, how many records it saw and the share of them with each
+field filled. This module compares two manifests of the same configuration and
+names what dropped:
+
+- ``coverage``: a field's share fell by more than ``points`` percentage points;
+- ``records``: a page kind gave less than half as many records;
+- ``empty_pages``: pages answered 200 and gave no record.
+
+Only whole crawl passes are compared: a run that went on with a pass begun by an
+earlier run saw only part of the site, and its counts would look like a drop.
+Pure functions on manifests: no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_POINTS = 20.0
+
+
+def compare(
+    current: dict[str, Any], previous: dict[str, Any] | None, points: float = DEFAULT_POINTS
+) -> dict[str, Any]:
+    """The ``drift`` section of ``current``'s manifest: what was compared, and the alarms."""
+    alarms: list[dict[str, Any]] = []
+    empty = int(current.get("counts", {}).get("empty_pages", 0))
+    if empty:
+        alarms.append(
+            {
+                "alarm": "empty_pages",
+                "pages": empty,
+                "message": f"{empty} pages answered 200 but gave no record",
+            }
+        )
+    section: dict[str, Any] = {"points": points, "compared_with": None, "alarms": alarms}
+    if previous is None:
+        section["note"] = "no earlier complete run of this configuration to compare with"
+        return section
+    if not (_whole(current) and _whole(previous)):
+        section["note"] = "not compared: a run that goes on with an earlier pass saw part of it"
+        return section
+    section["compared_with"] = previous.get("run_id")
+    before, after = previous.get("coverage", {}), current.get("coverage", {})
+    for kind, was in sorted(before.items()):
+        now = after.get(kind, {"records": 0, "fields": {}})
+        if now["records"] * 2 < was["records"]:
+            alarms.append(
+                {
+                    "alarm": "records",
+                    "page_kind": kind,
+                    "before": was["records"],
+                    "after": now["records"],
+                    "message": f"{kind} pages gave {now['records']} records, "
+                    f"{was['records']} the run before",
+                }
+            )
+        if not now["records"]:
+            continue
+        for name, share in sorted(was["fields"].items()):
+            new_share = now["fields"].get(name, 0.0)
+            if (share - new_share) * 100 > points:
+                alarms.append(
+                    {
+                        "alarm": "coverage",
+                        "page_kind": kind,
+                        "field": name,
+                        "before": share,
+                        "after": new_share,
+                        "message": f"{kind} field {name!r} filled in {new_share:.0%} of records, "
+                        f"{share:.0%} the run before",
+                    }
+                )
+    return section
+
+
+def _whole(manifest: dict[str, Any]) -> bool:
+    return not manifest.get("resumed_pages") and manifest.get("outcome") == "complete"
