@@ -176,3 +176,11 @@ def test_validate_names_each_bad_line_and_exits_1(
     ]
     assert "title" in problems[0] and "published" in problems[2]
     assert "5 lines, 1 valid, 4 invalid" in err
+
+
+def test_parse_explain_shows_each_fields_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["parse", "--explain", str(MG115)], capsys)
+    assert code == 0
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert "meta citation_title" in rows["title"] and "Do the Ties Still Bind?" in rows["title"]
+    assert "meta citation_doi" in rows["doi"]  # tried and missed: MG115 has no DOI

@@ -28,10 +28,10 @@ from harvest.errors import ConfigError, HarvestError, LockHeldError
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
-from harvest.parse import parse_page
+from harvest.parse import Parsed, parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
-from harvest.report import print_report
+from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
 from harvest.validate import Summary, validate_files
 
@@ -123,6 +123,14 @@ def parse(
             "(a recorded site path like fixtures/site/www.rand.org/pubs/x.html does)."
         ),
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Instead of JSONL, show for each field its value, the source that gave it "
+            "(meta tag, JSON-LD, DOM selector, text pattern) and the sources tried and missed.",
+        ),
+    ] = False,
 ) -> None:
     """Parse saved pages and print their records as JSONL on stdout."""
     if url is not None and len(files) > 1:
@@ -130,17 +138,20 @@ def parse(
     failed = 0
     for file in files:
         try:
-            record = _parse_file(file, url)
+            parsed = _parse_file(file, url)
         except HarvestError as exc:
             _error(f"{file}: {exc}")
             failed += 1
             continue
-        sys.stdout.write(record + "\n")
+        if explain:
+            print_explanation(_console(), str(file), parsed)
+        else:
+            sys.stdout.write(parsed.record.model_dump_json() + "\n")
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _parse_file(file: Path, url: str | None) -> str:
+def _parse_file(file: Path, url: str | None) -> Parsed:
     if not file.exists():
         raise ConfigError("no such file")
     if not file.is_file():
@@ -152,8 +163,7 @@ def _parse_file(file: Path, url: str | None) -> str:
         body = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
-    parsed = parse_page(address, body)
-    return parsed.record.model_dump_json()
+    return parse_page(address, body)
 
 
 def _pairs(texts: list[str] | None) -> dict[str, str] | None:
@@ -448,7 +458,12 @@ def report(
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
-    print_report(Console(), data)
+    print_report(_console(), data)
+
+
+def _console() -> Console:
+    """stdout as rich sees it; wide when it is a file or a pipe, so rows are not folded."""
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _read_manifest(run_dir: Path) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``harvest report``: a run's counts, coverage and drift as tables a person can read."""
+"""Tables for people: ``harvest report`` (a run's counts, coverage and drift) and
+``harvest parse --explain`` (where each field of a page came from)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from harvest.parse import Parsed
+
+_BOOKKEEPING = ("schema_version", "kind", "url", "fetched_at", "content_sha256", "change")
 
 
 def print_report(console: Console, data: dict[str, Any]) -> None:
@@ -56,3 +61,28 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
         console.print("[green]no drift alarm[/]")
     for alarm in alarms:
         console.print(f"[bold red]drift alarm:[/] {alarm['message']}")
+
+
+def print_explanation(console: Console, name: str, parsed: Parsed) -> None:
+    """One row a field: its value (shortened), the source that gave it, the sources missed."""
+    record = parsed.record
+    table = Table(title=f"{name}: {parsed.kind} page, {record.url}", title_justify="left")
+    for column in ("field", "value", "source", "tried and missed"):
+        table.add_column(column, overflow="fold")
+    for field in type(record).model_fields:
+        if field in _BOOKKEEPING:
+            continue
+        value = getattr(record, field)
+        origin = parsed.provenance.get(field)
+        source = origin.source if origin and origin.source else "-" if origin else ""
+        missed = ", ".join(origin.tried) if origin else ""
+        style = "dim" if value in (None, "", []) else None
+        table.add_row(field, _short(value), source, missed, style=style)
+    console.print(table)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if isinstance(value, list):
+        return f"[{len(value)}] " + _short(value[0], width - 5) if value else "[]"
+    text = str(value.model_dump(exclude_none=True) if hasattr(value, "model_dump") else value)
+    return text if len(text) <= width else text[: width - 1] + "…"
