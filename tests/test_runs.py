@@ -330,6 +330,10 @@ def test_exit_1_when_too_many_pages_failed(tmp_path: Path) -> None:
         code, stderr = _exit_code(_crawl_args(site, tmp_path, "--attempts", "1", seeds=(TOPIC,)))
     assert code == 1, stderr
     assert "of pages failed" in stderr
+    events = [json.loads(line) for line in stderr.splitlines()]
+    (failed,) = [event for event in events if event["event"] == "fetch_failed"]
+    assert failed["url"].endswith(product_path(1)) and failed["outcome"] == "http_error"
+    assert (failed["status"], failed["attempts"], failed["level"]) == (500, 1, "warning")
 
 
 @pytest.mark.parametrize(

@@ -457,16 +457,18 @@ class _Run:
         attempts: int | None,
         request_url: str | None = None,
     ) -> None:
+        event = {"url": url, "outcome": outcome, "status": status, "attempts": attempts}
         if outcome == "removed":
-            log.info("removed %s: %s", url, reason)
+            log.info("removed %s: %s", url, reason, extra={"event": "page_removed", **event})
             self.stats.outcomes["removed"] += 1
             self.stats.removed.append(url)
         elif outcome in SKIPPED_OUTCOMES:
-            log.info("skipped %s: %s", url, reason)
+            log.info("skipped %s: %s", url, reason, extra={"event": "page_skipped", **event})
             self.stats.outcomes["skipped"] += 1
             self.stats.skipped[outcome] += 1
         else:
-            log.warning("%s failed for %s: %s", stage, url, reason)
+            failed = {"event": f"{stage}_failed", **event}
+            log.warning("%s failed for %s: %s", stage, url, reason, extra=failed)
             self.stats.outcomes[f"{stage}_failed"] += 1
             self.stats.failures[outcome] += 1
         at = datetime.now(UTC)
