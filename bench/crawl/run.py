@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -80,8 +80,12 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval_s):
-            total = sum(self._rss(pid) for pid in self._tree(self.pid))
-            self.peak_bytes = max(self.peak_bytes, total)
+            self.sample()
+
+    def sample(self) -> None:
+        """Take one sample: the tree's PSS now, kept when it is the highest yet."""
+        total = sum(self._rss(pid) for pid in self.tree(self.pid))
+        self.peak_bytes = max(self.peak_bytes, total)
 
     def stop(self) -> float:
         """Stop sampling; the peak in MiB."""
@@ -89,7 +93,8 @@ class TreeSampler(threading.Thread):
         self.join(timeout=5)
         return self.peak_bytes / (1024 * 1024)
 
-    def _tree(self, pid: int) -> list[int]:
+    def tree(self, pid: int) -> list[int]:
+        """``pid`` (first) and its descendants now."""
         found, todo = [], [pid]
         while todo:
             current = todo.pop()
@@ -119,21 +124,28 @@ class TreeSampler(threading.Thread):
 # -- processes -------------------------------------------------------------------------
 
 
-def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S) -> Measured:
+def measure(
+    cmd: list[str],
+    log_dir: Path,
+    name: str,
+    timeout_s: float = WAIT_S,
+    sampler: Callable[[int], TreeSampler] = TreeSampler,
+) -> Measured:
     """Run ``cmd`` to the end (killed after ``timeout_s``): wall time and peak RSS.
 
     stdout and stderr go to ``log_dir/name.out`` and ``.err``. The child is reaped with
     ``os.wait4`` for its resource usage; ``ru_maxrss`` is in KiB on Linux. Linux carries
     the parent's peak RSS into a child across fork and exec, so a child's figure is never
     below this process's own peak: ``rss_floor_mib``, which the driver keeps small.
+    ``sampler(pid)`` makes the thread that samples the process tree's memory.
     """
     floor_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     expired = threading.Event()
     with (log_dir / f"{name}.out").open("wb") as out, (log_dir / f"{name}.err").open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
-        sampler = TreeSampler(proc.pid)
-        sampler.start()
+        tree = sampler(proc.pid)
+        tree.start()
 
         def expire() -> None:
             expired.set()
@@ -149,7 +161,7 @@ def measure(cmd: list[str], log_dir: Path, name: str, timeout_s: float = WAIT_S)
             raise
         finally:
             killer.cancel()
-            tree_mib = sampler.stop()
+            tree_mib = tree.stop()
         wall_s = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return Measured(
@@ -178,8 +190,13 @@ class BenchServer:
 
 
 @contextlib.contextmanager
-def running_server(latency_ms: float, options: Options, log_dir: Path) -> Iterator[BenchServer]:
-    """Start ``server.py`` for one latency; stop it (SIGTERM, then kill) on the way out."""
+def running_server(
+    latency_ms: float, options: Options, log_dir: Path, start_s: float = START_S
+) -> Iterator[BenchServer]:
+    """Start ``server.py`` for one latency; stop it (SIGTERM, then kill) on the way out.
+
+    ``start_s``: how long it may take to build the site and say its port.
+    """
     cmd = [
         sys.executable,
         str(HERE / "server.py"),
@@ -189,14 +206,14 @@ def running_server(latency_ms: float, options: Options, log_dir: Path) -> Iterat
     with (log_dir / f"server-{latency_ms:g}ms.err").open("wb") as err:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
         try:
-            yield BenchServer(proc, _read_port(proc))
+            yield BenchServer(proc, _read_port(proc, start_s))
         finally:
             _stop(proc)
 
 
-def _read_port(proc: subprocess.Popen[bytes]) -> int:
+def _read_port(proc: subprocess.Popen[bytes], start_s: float) -> int:
     assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], START_S)
+    ready, _, _ = select.select([proc.stdout], [], [], start_s)
     line = proc.stdout.readline() if ready else b""
     if not line.strip().isdigit():
         raise BenchError(f"the server did not start (exit {proc.poll()}): see its .err log")
