@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from harvest.fetch import url_for
+from harvest.settings import Settings
 
 HOST = "www.rand.org"
 PAGES = 5
@@ -238,6 +239,18 @@ class FaultSite:
             current += step
             most = max(most, current)
         return most
+
+
+def site_settings(site: FaultSite, out: Path, **overrides: object) -> Settings:
+    """A crawl of the fault site from its topic page: on 127.0.0.1, no delay, quick retries."""
+    options: dict[str, object] = {
+        "seeds": (site.url(TOPIC),),
+        "out_dir": out,
+        "resolve": ((HOST, "127.0.0.1"),),
+        "delay_s": 0,
+        "backoff_s": 0.01,
+    }
+    return Settings(**{**options, **overrides})  # type: ignore[arg-type]
 
 
 def recorded_site(root: Path) -> dict[str, Route]:

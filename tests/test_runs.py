@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from harvest import Settings, crawl_sync
+from harvest import crawl_sync
 from harvest.pipeline import RunResult
 from tests.faultserver import (
     HOST,
@@ -36,6 +36,7 @@ from tests.faultserver import (
     product_page,
     product_path,
     recorded_site,
+    site_settings,
     status,
 )
 
@@ -44,15 +45,7 @@ SITE = ROOT / "fixtures" / "site"
 
 
 def crawl(site: FaultSite, out: Path, **settings: Any) -> RunResult:
-    options: dict[str, Any] = {
-        "seeds": (site.url(TOPIC),),
-        "out_dir": out,
-        "resolve": ((HOST, "127.0.0.1"),),
-        "delay_s": 0,
-        "timeout_s": 1,
-        "backoff_s": 0.01,
-    }
-    return crawl_sync(Settings(**{**options, **settings}))
+    return crawl_sync(site_settings(site, out, **{"timeout_s": 1, **settings}))
 
 
 def lines(result: RunResult, name: str = "publications.jsonl") -> list[dict[str, Any]]:

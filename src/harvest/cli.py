@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from harvest._version import __version__
-from harvest.config import CONFIG_FILE, Loaded, settings_from
+from harvest.config import CONFIG_FILE, Loaded, host_pairs, settings_from
 from harvest.config import load as load_config
 from harvest.errors import ConfigError, HarvestError, LockHeldError
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
@@ -34,6 +34,7 @@ from harvest.pipeline import crawl as run_crawl
 from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
 from harvest.validate import Summary, validate_files
+from harvest.write.run import read_manifest
 
 log = logging.getLogger("harvest")
 ProgressCallback = Callable[[int, int], None]
@@ -164,18 +165,6 @@ def _parse_file(file: Path, url: str | None) -> Parsed:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
     return parse_page(address, body)
-
-
-def _pairs(texts: list[str] | None) -> dict[str, str] | None:
-    if not texts:
-        return None
-    pairs = {}
-    for text in texts:
-        host, sep, address = text.partition("=")
-        if not sep:
-            raise ConfigError(f"--resolve wants HOST=ADDRESS, not {text!r}")
-        pairs[host] = address
-    return pairs
 
 
 def _opt(help_text: str, default: object = None, *names: str) -> Any:
@@ -312,7 +301,7 @@ def crawl(
         "max_body_mb": max_body_mb,
         "max_redirects": max_redirects,
         "allowed_hosts": allow_host or None,
-        "resolve": _pairs(resolve),
+        "resolve": host_pairs(resolve, "--resolve") if resolve else None,
         "user_agent": user_agent,
         "parse_workers": parse_workers,
         "max_pages": max_pages,
@@ -442,10 +431,10 @@ def report(
 ) -> None:
     """Show a run's counts, its per-field coverage and the drift against the run before."""
     run_dir = Path(run) if run and Path(run).is_dir() else out / (run or "latest")
-    manifest = _read_manifest(run_dir)
+    manifest = _manifest_of(run_dir)
     drift = manifest.get("drift", {})
     previous_id = drift.get("compared_with")
-    previous = _read_manifest(run_dir.parent / previous_id) if previous_id else {}
+    previous = read_manifest(run_dir.parent / previous_id) or {} if previous_id else {}
     data = {
         "run_id": manifest.get("run_id"),
         "outcome": manifest.get("outcome"),
@@ -466,16 +455,11 @@ def _console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 
-def _read_manifest(run_dir: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"no run at {run_dir} (no manifest.json)") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {run_dir / 'manifest.json'}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{run_dir / 'manifest.json'} is not a run manifest")
-    return data
+def _manifest_of(run_dir: Path) -> dict[str, Any]:
+    manifest = read_manifest(run_dir)
+    if manifest is None:
+        raise ConfigError(f"no run at {run_dir} (no readable manifest.json)")
+    return manifest
 
 
 @app.command()

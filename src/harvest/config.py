@@ -195,14 +195,19 @@ def _from_text(option: Option, text: str) -> Any:
     if option.kind == list[str]:
         return [part for part in text.replace(",", " ").split() if part]
     if option.kind == dict[str, str]:
-        pairs = {}
-        for part in text.replace(",", " ").split():
-            host, sep, address = part.partition("=")
-            if not sep:
-                raise ConfigError(f"{option.env}: wants HOST=ADDRESS pairs, not {part!r}")
-            pairs[host] = address
-        return pairs
+        return host_pairs(text.replace(",", " ").split(), option.env)
     return text
+
+
+def host_pairs(texts: list[str], where: str) -> dict[str, str]:
+    """``HOST=ADDRESS`` texts (``--resolve``, ``HARVEST_RESOLVE``) as a table."""
+    pairs = {}
+    for text in texts:
+        host, sep, address = text.partition("=")
+        if not sep:
+            raise ConfigError(f"{where} wants HOST=ADDRESS, not {text!r}")
+        pairs[host] = address
+    return pairs
 
 
 def _typed(option: Option, value: Any, where: str) -> Any:

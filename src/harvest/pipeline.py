@@ -160,8 +160,8 @@ async def crawl(
     with RunLock.for_state(settings.state_file).acquire(run_id):
         state = State(settings.state_file)
         try:
-            run = _Run(settings, RunWriter(settings.out_dir, run_id), stop or StopRequest(), state)
-            run.progress, run.config = progress, config or {}
+            writer = RunWriter(settings.out_dir, run_id)
+            run = _Run(settings, writer, stop or StopRequest(), state, progress, config or {})
             return await _crawl(run, transport)
         finally:
             state.close()
@@ -222,7 +222,13 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
 
 class _Run:
     def __init__(
-        self, settings: Settings, writer: RunWriter, stop: StopRequest, state: State
+        self,
+        settings: Settings,
+        writer: RunWriter,
+        stop: StopRequest,
+        state: State,
+        progress: Callable[[int, int], None] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self.writer = writer
@@ -243,8 +249,8 @@ class _Run:
         self.interrupted: str | None = None
         self.resumed = 0
         self.finished = 0
-        self.progress: Callable[[int, int], None] | None = None
-        self.config: dict[str, Any] = {}
+        self.progress = progress
+        self.config = config or {}
         self._synced = time.monotonic()
 
     def _start_pass(self) -> None:
@@ -399,7 +405,7 @@ class _Run:
         url = canonical_url(page.final_url) or page.url
         started = time.perf_counter()
         job = ParseJob(
-            url, page.body, page.fetched_at, page.content_type, previous, self.settings.full
+            url, page.body, page.fetched_at, page.content_type, previous, self.settings.full, digest
         )
         result = await self.parser.parse(job)
         self.stats.parse_s += time.perf_counter() - started

@@ -22,7 +22,7 @@ from harvest._version import __version__
 from harvest.models import SCHEMA_VERSION
 from harvest.state import RunRow, State
 from harvest.write import FILES
-from harvest.write.run import point_latest, recover_run
+from harvest.write.run import point_latest, read_manifest, recover_run
 
 log = logging.getLogger("harvest")
 
@@ -38,7 +38,7 @@ def recover(state: State, row: RunRow, by: str, outcome: str = "killed") -> dict
     """Publish one dead run's checkpointed output; a summary for the new run's manifest."""
     run_dir = Path(row.out_dir) / row.run_id
     finished = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    published = _read_manifest(run_dir)
+    published = read_manifest(run_dir)
     if published is not None:  # it died after publishing, before saying so
         ended = str(published.get("outcome"))
         done = ended == "complete"
@@ -113,11 +113,3 @@ def _reopen_lost(state: State, run_id: str, run_dir: Path) -> None:
     log.warning("run %s lost %d lines with the machine: fetching them again", run_id, len(lost))
     state.forget_records(lost)
     state.reopen_pages(run_id, lost)
-
-
-def _read_manifest(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harvest.parse import Parsed
-
-_BOOKKEEPING = ("schema_version", "kind", "url", "fetched_at", "content_sha256", "change")
+from harvest.workers import BOOKKEEPING
 
 
 def print_report(console: Console, data: dict[str, Any]) -> None:
@@ -70,7 +69,7 @@ def print_explanation(console: Console, name: str, parsed: Parsed) -> None:
     for column in ("field", "value", "source", "tried and missed"):
         table.add_column(column, overflow="fold")
     for field in type(record).model_fields:
-        if field in _BOOKKEEPING:
+        if field in BOOKKEEPING:
             continue
         value = getattr(record, field)
         origin = parsed.provenance.get(field)

@@ -30,13 +30,11 @@ log = logging.getLogger("harvest")
 
 
 # Fields that every record has, or that change with each fetch: not content.
-_BOOKKEEPING = frozenset(
-    {"schema_version", "kind", "url", "fetched_at", "content_sha256", "change"}
-)
+BOOKKEEPING = frozenset({"schema_version", "kind", "url", "fetched_at", "content_sha256", "change"})
 
 # The fields whose coverage a run measures, per page kind.
 CONTENT_FIELDS: dict[str, tuple[str, ...]] = {
-    kind: tuple(name for name in model.model_fields if name not in _BOOKKEEPING)
+    kind: tuple(name for name in model.model_fields if name not in BOOKKEEPING)
     for kind, model in (("product", Publication), ("commentary", Publication), ("listing", Topic))
 }
 
@@ -55,6 +53,7 @@ class ParseJob:
     content_type: str | None
     previous_record: str | None = None
     full: bool = False
+    content_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class ParseResult:
 
 def record_digest(record: Publication | Topic) -> str:
     """The hash of what a record says, leaving out when and how it was fetched."""
-    content = record.model_dump(mode="json", exclude=set(_BOOKKEEPING))
+    content = record.model_dump(mode="json", exclude=set(BOOKKEEPING))
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -89,7 +88,7 @@ def filled_fields(record: Publication | Topic) -> tuple[str, ...]:
     return tuple(
         name
         for name in type(record).model_fields
-        if name not in _BOOKKEEPING and getattr(record, name) not in (None, "", [], ())
+        if name not in BOOKKEEPING and getattr(record, name) not in (None, "", [], ())
     )
 
 
@@ -97,7 +96,11 @@ def parse_job(job: ParseJob) -> ParseResult:
     """Parse one page; never raises (a worker process must not die on a page)."""
     try:
         parsed = parse_page(
-            job.url, job.body, fetched_at=job.fetched_at, content_type=job.content_type
+            job.url,
+            job.body,
+            fetched_at=job.fetched_at,
+            content_type=job.content_type,
+            content_sha256=job.content_sha256,
         )
     except ParseError as exc:
         return ParseResult(error=str(exc))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from harvest import Settings, crawl_sync
+from harvest import crawl_sync
 from harvest.pipeline import RunResult
 from tests.faultserver import (
     HOST,
@@ -37,6 +37,7 @@ from tests.faultserver import (
     reset_mid_body,
     retry_after_date,
     sequence,
+    site_settings,
     status,
     truncated,
 )
@@ -68,18 +69,9 @@ class Crawl:
 
 
 def crawl(site: FaultSite, out: Path, **settings: Any) -> Crawl:
-    options: dict[str, Any] = {
-        "seeds": (site.url(TOPIC),),
-        "out_dir": out,
-        "resolve": ((HOST, "127.0.0.1"),),
-        "delay_s": 0,
-        "timeout_s": 0.5,
-        "deadline_s": 5,
-        "attempts": 3,
-        "backoff_s": 0.01,
-    }
+    options = {"timeout_s": 0.5, "deadline_s": 5, "attempts": 3, **settings}
     started = time.monotonic()
-    result = crawl_sync(Settings(**{**options, **settings}))
+    result = crawl_sync(site_settings(site, out, **options))
     return Crawl(result, site, time.monotonic() - started)
 
 

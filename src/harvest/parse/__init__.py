@@ -41,8 +41,12 @@ def parse_page(
     *,
     fetched_at: datetime | None = None,
     content_type: str | None = None,
+    content_sha256: str | None = None,
 ) -> Parsed:
-    """Parse one page into its record; ParseError says why when it cannot."""
+    """Parse one page into its record; ParseError says why when it cannot.
+
+    ``content_sha256`` is the body's hash when the caller has it already.
+    """
     canonical = canonical_url(url)
     if canonical is None:
         raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
@@ -51,7 +55,7 @@ def parse_page(
     common = {
         "url": canonical,
         "fetched_at": fetched_at or datetime.now(UTC),
-        "content_sha256": hashlib.sha256(body).hexdigest(),
+        "content_sha256": content_sha256 or hashlib.sha256(body).hexdigest(),
     }
     try:
         if kind == "listing":

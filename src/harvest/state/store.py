@@ -235,7 +235,7 @@ class State:
 
     def running(self) -> list[RunRow]:
         """Runs that started and never ended: their process died."""
-        return [r for r in self._runs("WHERE outcome = 'running'") if r.outcome == "running"]
+        return self._runs("WHERE outcome = 'running'")
 
     def last_run(
         self, config_digest: str, outcomes: tuple[str, ...] = ("complete",)

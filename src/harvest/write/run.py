@@ -8,6 +8,7 @@ at the newest complete run.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,15 @@ def recover_run(run_dir: Path, sizes: dict[str, int], manifest: dict[str, Any]) 
     }
     write_json(run_dir / "manifest.json", manifest)
     return intact
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any] | None:
+    """A run folder's manifest, or None when it has none (not published) or it is unreadable."""
+    try:
+        data = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def count_lines(path: Path) -> int:
