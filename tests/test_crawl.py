@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from harvest.crawl import Frontier, Request, Scope
+from harvest.state import State
 
 SCOPE = Scope.for_seeds(["https://www.rand.org/topics/security-cooperation.html"])
 
@@ -35,10 +39,17 @@ def test_out_of_scope(url: str) -> None:
     assert not SCOPE.allows(url)
 
 
-def test_each_canonical_url_is_admitted_once() -> None:
-    frontier = Frontier(SCOPE)
-    seed = frontier.admit_seed("https://www.rand.org/topics/security-cooperation.html")
-    assert seed is not None
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[State]:
+    state = State(tmp_path / "state.db")
+    yield state
+    state.close()
+
+
+def test_each_canonical_url_is_admitted_once(state: State) -> None:
+    frontier = Frontier(SCOPE, state, "run-1")
+    (seed,) = frontier.seeds(["https://www.rand.org/topics/security-cooperation.html"] * 2)
+    state.start_pass("digest", [(seed.url, seed.depth)])
     links = [
         "https://www.rand.org/pubs/monographs/MG115.html",
         "https://WWW.RAND.ORG/pubs/monographs/MG115.html#top",
@@ -48,12 +59,34 @@ def test_each_canonical_url_is_admitted_once() -> None:
     admitted = frontier.admit_links(links, seed)
     assert [r.url for r in admitted] == ["https://www.rand.org/pubs/monographs/MG115.html"]
     assert admitted[0].depth == 1
+    assert frontier.admit_links(links, admitted[0]) == []
+    assert frontier.admitted == 2
 
 
-def test_limits() -> None:
-    frontier = Frontier(SCOPE, max_pages=2, max_depth=1)
+def test_limits(state: State) -> None:
+    frontier = Frontier(SCOPE, state, "run-1", max_pages=2, max_depth=1)
     parent = Request("https://www.rand.org/topics/security-cooperation.html", 1)
     admitted = frontier.admit_links(IN_SCOPE[:3], parent)
     assert admitted == []  # depth 2 > max_depth 1
     admitted = frontier.admit_links(IN_SCOPE[:3], Request(parent.url, 0))
-    assert len(admitted) == 2 and frontier.over_limits == 1 + 3
+    assert len(admitted) == 2 and frontier.over_limits == 3 + 1
+    assert frontier.admit_links(IN_SCOPE[:3], Request(parent.url, 0)) == []
+    assert frontier.over_limits == 3 + 1 + 1  # the third is still new: over again
+
+
+def test_a_url_is_claimed_once_a_pass(state: State) -> None:
+    first = Frontier(SCOPE, state, "run-1")
+    (seed,) = first.seeds(["https://www.rand.org/topics/security-cooperation.html"])
+    state.start_pass("digest", [(seed.url, seed.depth)])
+    (a, b) = first.admit_links(IN_SCOPE[:2], seed)
+    assert first.claim(a) and not first.claim(a)
+    # a redirect to a URL the pass had not met adds it, claimed
+    target = "https://www.rand.org/pubs/monographs/MG999.html"
+    assert first.claim(b, target) and first.admitted == 4
+    assert not first.claim(Request(target, 1))
+    state.finish("run-1", b.url, "new", also=(target,))
+    # the next run (the first died): what was finished stays done, the rest is claimable
+    second = Frontier(SCOPE, state, "run-2")
+    assert second.admitted == 4
+    assert second.claim(a) and second.claim(seed)
+    assert not second.claim(b) and not second.claim(Request(target, 1))

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from harvest.normalize import canonical_url, host_of
+from harvest.state import State
 
 # Publication pages (products, commentary, blog posts) and listing pages on rand.org.
 PUBLICATION_PATHS = (r"/pubs/(?!.*\.html/).+\.html", r"/blog/.+\.html")
@@ -49,63 +50,68 @@ class Request:
 
 
 class Frontier:
-    """Admits in-scope URLs, each canonical URL at most once, within the limits."""
+    """Admits in-scope URLs, each canonical URL at most once a pass, within the limits.
+
+    What was admitted and what was fetched is kept in the state's ``frontier`` table
+    (``INSERT OR IGNORE`` answers "new?"), not in sets in memory: a crawl's memory stays
+    flat however many pages it meets, and a resumed run knows what the dead one did.
+    """
 
     def __init__(
-        self, scope: Scope, *, max_pages: int | None = None, max_depth: int | None = None
+        self,
+        scope: Scope,
+        state: State,
+        run_id: str,
+        *,
+        max_pages: int | None = None,
+        max_depth: int | None = None,
     ) -> None:
         self.scope = scope
+        self.state = state
+        self.run_id = run_id
         self.max_pages = max_pages
         self.max_depth = max_depth
-        self._seen: set[str] = set()
-        self._fetched: set[str] = set()
+        self.admitted = state.frontier_size()
         self.out_of_scope = 0
         self.over_limits = 0
 
-    def admit_seed(self, url: str) -> Request | None:
-        """A seed is taken whatever its path: the user named it."""
-        return self._admit(url, 0, check_scope=False)
+    def seeds(self, urls: Iterable[str]) -> list[Request]:
+        """The seeds' requests, for a new pass: a seed is taken whatever its path."""
+        canonical = dict.fromkeys(c for c in map(canonical_url, urls) if c is not None)
+        self.admitted = len(canonical)
+        return [Request(url, 0) for url in canonical]
 
     def admit_links(self, urls: Iterable[str], parent: Request) -> list[Request]:
-        """The new, in-scope requests among links found on ``parent``."""
-        admitted = (self._admit(url, parent.depth + 1) for url in urls)
-        return [request for request in admitted if request is not None]
+        """The new, in-scope requests among links found on ``parent``, admitted."""
+        depth = parent.depth + 1
+        candidates: dict[str, None] = {}
+        for url in urls:
+            canonical = canonical_url(url)
+            if canonical is None:
+                continue
+            if not self.scope.allows(canonical):
+                self.out_of_scope += 1
+            elif self.max_depth is not None and depth > self.max_depth:
+                self.over_limits += 1
+            else:
+                candidates[canonical] = None
+        if not candidates:
+            return []
+        room = None if self.max_pages is None else max(self.max_pages - self.admitted, 0)
+        added, over = self.state.admit(((url, depth) for url in candidates), room)
+        self.over_limits += over
+        self.admitted += len(added)
+        return [Request(url, depth) for url in added]
 
-    def claim(self, url: str) -> bool:
-        """Mark ``url`` fetched (now, or as a redirect's target); False if it already was.
+    def claim(self, request: Request, url: str | None = None) -> bool:
+        """Take ``url`` (default: the request's) to fetch; False if this pass already has.
 
         A URL queued and then reached through another URL's redirect is not fetched
         again when its turn comes: its worker's ``claim`` answers False.
         """
-        canonical = canonical_url(url)
-        if canonical is None or canonical in self._fetched:
+        canonical = canonical_url(url or request.url)
+        if canonical is None:
             return False
-        self._seen.add(canonical)
-        self._fetched.add(canonical)
-        return True
-
-    def restore(self, url: str, depth: int, *, done: bool) -> Request | None:
-        """Take back a URL of a pass left unfinished; its request when still to fetch."""
-        self._seen.add(url)
-        if done:
-            self._fetched.add(url)
-            return None
-        return Request(url, depth)
-
-    def _admit(self, url: str, depth: int, *, check_scope: bool = True) -> Request | None:
-        canonical = canonical_url(url)
-        if canonical is None or canonical in self._seen:
-            return None
-        if check_scope and not self.scope.allows(canonical):
-            self.out_of_scope += 1
-            return None
-        over_pages = self.max_pages is not None and len(self._seen) >= self.max_pages
-        if over_pages or (self.max_depth is not None and depth > self.max_depth):
-            self.over_limits += 1
-            return None
-        self._seen.add(canonical)
-        return Request(canonical, depth)
-
-    @property
-    def admitted(self) -> int:
-        return len(self._seen)
+        claim = self.state.claim(self.run_id, canonical, request.depth)
+        self.admitted += claim == "added"
+        return claim != "taken"

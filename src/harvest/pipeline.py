@@ -237,6 +237,8 @@ class _Run:
         self.stats = RunStats()
         self.frontier = Frontier(
             Scope(frozenset(settings.allowed_hosts), Scope.default_patterns()),
+            state,
+            writer.run_id,
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
         )
@@ -259,9 +261,8 @@ class _Run:
         left = self.state.pass_digest()
         if left == digest and not self.settings.full:
             for url, depth, done_by in self.state.frontier():
-                request = self.frontier.restore(url, depth, done=done_by is not None)
-                if request is not None:
-                    self.queue.put_nowait(request)
+                if done_by is None:
+                    self.queue.put_nowait(Request(url, depth))
                 else:
                     self.resumed += 1
             log.info(
@@ -272,8 +273,7 @@ class _Run:
             return
         if left is not None:
             log.info("starting a new crawl pass (the unfinished one was of another configuration)")
-        seeds = [self.frontier.admit_seed(seed) for seed in self.settings.seeds]
-        requests = [request for request in seeds if request is not None]
+        requests = self.frontier.seeds(self.settings.seeds)
         self.state.start_pass(digest, [(r.url, r.depth) for r in requests])
         for request in requests:
             self.queue.put_nowait(request)
@@ -339,7 +339,7 @@ class _Run:
 
     async def _handle(self, fetcher: Fetcher, request: Request) -> bool:
         """Fetch, then parse; True when the parse goes on in the background."""
-        if not self.frontier.claim(request.url):
+        if not self.frontier.claim(request):
             self._duplicate(request.url)  # had it through a redirect
             return False
         known = self.state.page(request.url)
@@ -378,7 +378,7 @@ class _Run:
             self._fail(request.url, "fetch", str(exc), exc.status, outcome, exc.attempts)
             return None
         self.stats.outcomes["fetched"] += 1
-        if page.final_url != request.url and not self.frontier.claim(page.final_url):
+        if page.final_url != request.url and not self.frontier.claim(request, page.final_url):
             self._duplicate(request.url)  # fetched under its own URL
             return None
         digest = hashlib.sha256(page.body).hexdigest()
@@ -436,7 +436,7 @@ class _Run:
             "filled": result.filled,
             "returned": True,
         }
-        self._finish(request.url, change, PageUpdate(**update), links)
+        self._finish(request.url, change, PageUpdate(**update), also=url)
 
     def _unchanged(self, request: Request, known: PageState, page: FetchedPage) -> None:
         """A page as last emitted (304, or the same body): no record, its known links followed."""
@@ -447,7 +447,7 @@ class _Run:
         for link in links:
             self.queue.put_nowait(link)
         update = _validators(page) | {"status": page.status, "fetched_at": _iso(page.fetched_at)}
-        self._finish(request.url, "unchanged", PageUpdate(**update), links)
+        self._finish(request.url, "unchanged", PageUpdate(**update), also=page.final_url)
 
     def _duplicate(self, url: str) -> None:
         self.stats.outcomes["duplicates"] += 1
@@ -491,26 +491,27 @@ class _Run:
         )
         removed_at = _iso(at) if outcome == "removed" else None
         update = PageUpdate(status=status, fetched_at=_iso(at), removed_at=removed_at)
-        self._finish(request_url or url, outcome, update)
+        self._finish(request_url or url, outcome, update, also=url)
 
     def _finish(
-        self,
-        url: str,
-        outcome: str,
-        page: PageUpdate | None = None,
-        links: list[Request] | tuple[Request, ...] = (),
+        self, url: str, outcome: str, page: PageUpdate | None = None, *, also: str | None = None
     ) -> None:
-        """Checkpoint a finished page: its lines to the OS, then one state transaction."""
+        """Checkpoint a finished page: its lines to the OS, then one state transaction.
+
+        ``also``: the URL the page was fetched from in the end (a redirect's target),
+        finished with it.
+        """
         sync = time.monotonic() - self._synced > _SYNC_EVERY_S
         self.writer.flush(sync=sync)
         if sync:
             self._synced = time.monotonic()
+        target = canonical_url(also) if also else None
         self.state.finish(
             self.writer.run_id,
             url,
             outcome,
             page=page,
-            links=[(link.url, link.depth) for link in links],
+            also=(target,) if target and target != url else (),
             files=self.writer.sizes(),
         )
         self.finished += 1

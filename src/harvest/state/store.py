@@ -5,14 +5,18 @@
   last emitted, the links it led to (so a 304 listing still leads on) and which
   fields its record had (for coverage).
 - ``runs``: per run, its id, start and end, outcome, counts and manifest.
-- ``frontier``: the crawl pass in progress: every URL admitted, and the run that
-  finished it. A run that stops early leaves the rest for the next run.
+- ``frontier``: the crawl pass in progress: every URL admitted, the run that
+  claimed it (took it to fetch) and the run that finished it. A run that stops early
+  leaves the rest for the next run. The crawl's dedupe is this table, not a set in
+  memory, so a run's memory does not grow with the size of the site.
 - ``run_files``: for a run not yet published, how many bytes of each output file
   are committed. A run killed mid-write is cut back to these on recovery.
 
-A page is finished in one transaction (its page row, its frontier row, the links
-it found, its file offsets) after its output line has reached the OS, so a run
-killed at any moment leaves a state that agrees with its files.
+A page is finished in one transaction (its page row, its frontier row, the row of
+the URL it was redirected to, its file offsets) after its output line has reached the
+OS, so a run killed at any moment leaves a state that agrees with its files. The links
+a page leads to are admitted (committed) before that, so a finished page's links are
+always in the frontier.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harvest.errors import ConfigError, WriteError
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+# What State.claim found: the URL newly added and claimed, claimed, or already taken.
+Claim = Literal["added", "claimed", "taken"]
 
 # One script per version: MIGRATIONS[n] takes a version-n file to version n + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -71,6 +78,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, file)
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    """
+    ALTER TABLE frontier ADD COLUMN claimed_run TEXT;
     """,
 )
 assert len(MIGRATIONS) == STATE_VERSION
@@ -297,6 +307,54 @@ class State:
         """Every URL of the pass in progress: (url, depth, run that finished it or None)."""
         yield from self.db.execute("SELECT url, depth, done_run FROM frontier ORDER BY rowid")
 
+    def admit(
+        self, rows: Iterable[tuple[str, int]], limit: int | None = None
+    ) -> tuple[list[str], int]:
+        """Add the (url, depth) rows new to the pass, at most ``limit`` of them.
+
+        Returns the URLs added, and how many more were new but did not fit.
+        """
+        added: list[str] = []
+        over = 0
+        try:
+            with self._transaction():
+                for url, depth in rows:
+                    if limit is not None and len(added) >= limit:
+                        known = self.db.execute("SELECT 1 FROM frontier WHERE url = ?", (url,))
+                        over += known.fetchone() is None
+                        continue
+                    insert = "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)"
+                    if self.db.execute(insert, (url, depth)).rowcount == 1:
+                        added.append(url)
+        except sqlite3.Error as exc:
+            raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
+        return added, over
+
+    def claim(self, run_id: str, url: str, depth: int) -> Claim:
+        """Take ``url`` to fetch in ``run_id``, unless this run took it or it is done.
+
+        A URL not yet in the pass (a redirect's target) is added, claimed.
+        """
+        try:
+            row = self.db.execute(
+                "SELECT done_run, claimed_run FROM frontier WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO frontier (url, depth, claimed_run) VALUES (?, ?, ?)",
+                    (url, depth, run_id),
+                )
+                return "added"
+            if row[0] is not None or row[1] == run_id:
+                return "taken"
+            self.db.execute("UPDATE frontier SET claimed_run = ? WHERE url = ?", (run_id, url))
+        except sqlite3.Error as exc:
+            raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
+        return "claimed"
+
+    def frontier_size(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM frontier").fetchone()[0])
+
     def finish(
         self,
         run_id: str,
@@ -304,20 +362,21 @@ class State:
         outcome: str,
         *,
         page: PageUpdate | None = None,
-        links: Iterable[tuple[str, int]] = (),
+        also: Iterable[str] = (),
         files: dict[str, int] | None = None,
     ) -> None:
-        """Record one finished page, the links it admitted and the files' committed sizes."""
+        """Record one finished page and the files' committed sizes.
+
+        ``also``: other URLs the fetch settled (the target of a redirect), so that no
+        later run of the pass fetches them again.
+        """
         try:
             with self._transaction():
-                self.db.execute(
+                self.db.executemany(
                     "INSERT INTO frontier (url, depth, done_run, outcome) VALUES (?, 0, ?, ?)"
                     " ON CONFLICT (url) DO UPDATE SET done_run = excluded.done_run,"
                     " outcome = excluded.outcome",
-                    (url, run_id, outcome),
-                )
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)", links
+                    [(u, run_id, outcome) for u in (url, *also)],
                 )
                 if page is not None:
                     self._update_page(run_id, url, page)
