@@ -111,10 +111,15 @@ class WarcArchive:
         request_headers: HeaderItems = (),
         method: str = "GET",
         ip: str | None = None,
+        truncated: str | None = None,
     ) -> tuple[Path, int]:
-        """Keep one exchange; returns the file and the offset its response record starts at."""
+        """Keep one exchange; returns the file and the offset its response record starts at.
+
+        ``truncated``: why ``body`` is not the whole body the server sent, as WARC's
+        ``WARC-Truncated`` names it ("length", "time", "disconnect", "unspecified").
+        """
         writer = WARCWriter(io.BytesIO(), gzip=True, warc_version=WARC_VERSION)
-        response = _response(writer, url, status, reason, headers, body, fetched_at, ip)
+        response = _response(writer, url, status, reason, headers, body, fetched_at, ip, truncated)
         request = _request(writer, url, method, request_headers)
         writer.write_request_response_pair(request, response)
         with self._lock:
@@ -218,6 +223,7 @@ def _response(
     body: bytes,
     fetched_at: datetime,
     ip: str | None,
+    truncated: str | None,
 ) -> Any:
     http = StatusAndHeaders(
         f"{status} {_one_line(reason or _reason(status))}",
@@ -227,6 +233,8 @@ def _response(
     warc_headers = {"WARC-Date": _warc_date(fetched_at)}
     if ip:
         warc_headers["WARC-IP-Address"] = _one_line(ip)
+    if truncated:
+        warc_headers["WARC-Truncated"] = _one_line(truncated)
     return writer.create_warc_record(
         url,
         "response",

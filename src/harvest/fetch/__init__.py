@@ -8,6 +8,7 @@ from harvest.fetch.client import (
     FetchedPage,
     Fetcher,
     FetchStats,
+    is_html,
     retry_after_s,
 )
 from harvest.fetch.replay import ReplayTransport, path_for, url_for
@@ -21,6 +22,7 @@ __all__ = [
     "FetchedPage",
     "Fetcher",
     "ReplayTransport",
+    "is_html",
     "path_for",
     "retry_after_s",
     "url_for",

@@ -15,10 +15,11 @@ import email.utils
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tenacity import (
@@ -39,6 +40,9 @@ from harvest.fetch.guard import AddressPolicy, BlockedAddressError, guarded_tran
 from harvest.fetch.politeness import Gates, Turn
 from harvest.fetch.robots import RobotsRules
 from harvest.normalize import host_of
+
+if TYPE_CHECKING:
+    from harvest.archive.writer import WarcArchive
 
 log = logging.getLogger("harvest.fetch")
 
@@ -66,6 +70,7 @@ OUTCOMES = {
     "robots_unreachable": "robots.txt answered 5xx or nothing: the host is disallowed",
     "robots_disallowed": "robots.txt disallows the URL",
     "redirect_offsite": "a redirect to a host outside the allowed hosts, not followed",
+    "duplicate": "a redirect to a URL this run has fetched already, not followed",
     "not_html": "the content type is not HTML: recorded, not parsed",
 }
 SKIPPED_OUTCOMES = frozenset({"robots_disallowed", "redirect_offsite", "not_html"})
@@ -145,6 +150,7 @@ class FetchStats:
 class _Answer:
     status: int
     headers: httpx.Headers
+    fetched_at: datetime
     body: bytes = b""
     location: str | None = None
 
@@ -200,9 +206,14 @@ class Fetcher:
     """Fetch pages concurrently, politely and within bounds; see the module docstring."""
 
     def __init__(
-        self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        config: FetchConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        archive: WarcArchive | None = None,
     ) -> None:
         self.config = config
+        self.archive = archive
         self.stats = FetchStats()
         self._global = asyncio.Semaphore(config.concurrency)
         self._gates = Gates(config.per_host_concurrency, config.delay_s)
@@ -240,16 +251,29 @@ class Fetcher:
         """The delay between requests each host ended the run with."""
         return self._gates.delays()
 
-    async def fetch(self, url: str, validators: dict[str, str] | None = None) -> FetchedPage:
+    async def fetch(
+        self,
+        url: str,
+        validators: dict[str, str] | None = None,
+        *,
+        claim: Callable[[str], bool] | None = None,
+    ) -> FetchedPage:
         """GET an HTML page; FetchError (with ``outcome`` and ``attempts``) when not had.
 
         ``validators`` (If-None-Match, If-Modified-Since) make the request
         conditional: a page not modified comes back with status 304 and no body.
+        ``claim(target)`` is asked before a redirect is followed; False (the crawl has
+        that URL already) ends the fetch with outcome "duplicate", so no URL is
+        fetched twice in a run.
         """
         started = time.perf_counter()
         try:
             page = await self._follow(
-                url, expect_html=True, robots=self.config.obey_robots, headers=validators
+                url,
+                expect_html=True,
+                robots=self.config.obey_robots,
+                headers=validators,
+                claim=claim,
             )
         except FetchError as exc:
             self.stats.outcomes[exc.outcome] += 1
@@ -268,6 +292,7 @@ class Fetcher:
         expect_html: bool,
         robots: bool,
         headers: dict[str, str] | None = None,
+        claim: Callable[[str], bool] | None = None,
     ) -> FetchedPage:
         chain, current, attempts = [url], url, 0
         while True:
@@ -284,13 +309,21 @@ class Fetcher:
             if answer.location is None:
                 break
             current = self._next_hop(chain, answer, attempts)
+            if claim is not None and not claim(current):
+                raise FetchError(
+                    f"redirect to {current}, fetched already in this run",
+                    url=url,
+                    status=answer.status,
+                    outcome="duplicate",
+                    attempts=attempts,
+                )
         return FetchedPage(
             url=url,
             final_url=current,
             status=answer.status,
             content_type=answer.headers.get("content-type"),
             body=answer.body,
-            fetched_at=datetime.now(UTC),
+            fetched_at=answer.fetched_at,
             elapsed_s=0.0,
             attempts=attempts,
             headers=dict(answer.headers),
@@ -444,18 +477,22 @@ class Fetcher:
             status = response.status_code
             self.stats.statuses[status] += 1
             if status in RETRY_STATUSES:
+                self._keep(response)
                 wait = retry_after_s(response.headers.get("retry-after"))
                 if wait is not None and wait <= self.config.retry_after_cap_s:
                     self._gates[response.url.host].hold_off(wait)  # the whole host waits
                 raise _RetryableStatusError(status, wait)
             if status in REDIRECT_STATUSES and "location" in response.headers:
-                return _Answer(status, response.headers, location=response.headers["location"])
+                at = self._keep(response)
+                return _Answer(status, response.headers, at, location=response.headers["location"])
             if status == 304 and headers:  # not modified since the validators we sent
-                return _Answer(status, response.headers)
+                return _Answer(status, response.headers, self._keep(response))
             if not 200 <= status < 300:
+                self._keep(response)
                 raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
             content_type = response.headers.get("content-type")
-            if expect_html and not _is_html(content_type):
+            if expect_html and not is_html(content_type):
+                self._keep(response)
                 raise FetchError(
                     f"not an HTML page: content type {content_type}",
                     url=url,
@@ -463,7 +500,30 @@ class Fetcher:
                     outcome="not_html",
                 )
             body = await self._read(response, url)
-        return _Answer(status, response.headers, body)
+        return _Answer(status, response.headers, self._keep(response, body), body)
+
+    def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
+        """Archive an exchange (with ``--archive``); the moment it ended, its fetch time.
+
+        ``body`` None: harvest did not read it (a redirect, an error, not HTML); the
+        record then has no payload, and says it was cut unless the server sent none.
+        """
+        at = datetime.now(UTC)
+        if self.archive is None:
+            return at
+        empty = response.status_code == 304 or response.headers.get("content-length") == "0"
+        self.archive.write(
+            str(response.url),
+            status=response.status_code,
+            reason=response.reason_phrase or None,
+            headers=response.headers.multi_items(),
+            body=body or b"",
+            fetched_at=at,
+            request_headers=response.request.headers.multi_items(),
+            ip=_peer_address(response),
+            truncated=None if body is not None or empty else "unspecified",
+        )
+        return at
 
     async def _read(self, response: httpx.Response, url: str) -> bytes:
         limit = self.config.max_body_bytes
@@ -526,13 +586,23 @@ class Fetcher:
         )
 
 
+def _peer_address(response: httpx.Response) -> str | None:
+    """The IP address the response came from, when the transport tells (not replay)."""
+    stream = response.extensions.get("network_stream")
+    try:
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+    except Exception:  # a transport without the information
+        return None
+    return str(peer[0]) if isinstance(peer, tuple) and peer else None
+
+
 def _is_transient(exc: BaseException | None) -> bool:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return False
     return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
 
 
-def _is_html(content_type: str | None) -> bool:
+def is_html(content_type: str | None) -> bool:
     """HTML, or no type at all (the parser then judges the bytes)."""
     if not content_type:
         return True
