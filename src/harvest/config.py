@@ -93,6 +93,8 @@ OPTIONS = (
     Option("resolve", "network", dict[str, str], "resolve", _pairs),
     Option("out", "output", Path, "out_dir", path=True),
     Option("state", "output", Path, "state_path", path=True),
+    Option("archive", "output", Path, "archive_dir", path=True),
+    Option("archive_file_mb", "output", float, "archive_file_bytes", _mib),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
 SECTIONS = frozenset(option.section for option in OPTIONS if option.section)

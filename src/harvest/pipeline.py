@@ -21,7 +21,7 @@ import os
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,10 +30,11 @@ from typing import Any
 import httpx
 
 from harvest._version import __version__
+from harvest.archive import WarcArchive, replay_transport
 from harvest.crawl import Frontier, Request, Scope
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
-from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher, ReplayTransport
+from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
 from harvest.normalize import canonical_url
 from harvest.recovery import recover, recover_dead_runs
@@ -155,7 +156,7 @@ async def crawl(
     ``config`` (where the settings came from) goes into the manifest.
     """
     if transport is None and settings.replay_dir is not None:
-        transport = ReplayTransport(settings.replay_dir)
+        transport = replay_transport(settings.replay_dir)
     run_id = new_run_id()
     with RunLock.for_state(settings.state_file).acquire(run_id):
         state = State(settings.state_file)
@@ -180,9 +181,16 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
         extra={"event": "run_start", "run_id": run_id, "config_digest": settings.config_digest},
     )
     try:
-        async with Fetcher(settings.fetch, transport) as fetcher:
-            await run.execute(fetcher)
+        with _archive(settings, run_id) as archive:
+            async with Fetcher(settings.fetch, transport, archive=archive) as fetcher:
+                await run.execute(fetcher)
             manifest = run.manifest(fetcher, recovered)
+            if archive is not None:
+                archive.close()  # on disk before the manifest names its files
+                manifest["archive"] = {
+                    "dir": str(archive.directory),
+                    "files": [path.name for path in archive.paths],
+                }
         previous = state.last_run(settings.config_digest)
         drift = compare_runs(
             manifest, previous.manifest if previous else None, settings.drift_points
@@ -218,6 +226,22 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
         },
     )
     return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
+
+
+@contextlib.contextmanager
+def _archive(settings: Settings, run_id: str) -> Iterator[WarcArchive | None]:
+    """The run's WARC archive (``--archive``), closed (flushed to disk) when it ends."""
+    if settings.archive_dir is None:
+        yield None
+        return
+    info = {"run-id": run_id, "seeds": " ".join(settings.seeds)}
+    with WarcArchive(
+        settings.archive_dir,
+        prefix=f"harvest-{run_id}",
+        max_file_bytes=settings.archive_file_bytes,
+        info=info,
+    ) as archive:
+        yield archive
 
 
 class _Run:
@@ -371,16 +395,18 @@ class _Run:
         full = self.settings.full
         try:
             page = await fetcher.fetch(
-                request.url, None if full or not emitted else emitted.validators
+                request.url,
+                None if full or not emitted else emitted.validators,
+                claim=lambda target: self.frontier.claim(request, target),
             )
         except FetchError as exc:
+            if exc.outcome == "duplicate":
+                self._duplicate(request.url)  # redirected to a URL fetched under its own name
+                return None
             outcome = "removed" if emitted and exc.status in (404, 410) else exc.outcome
             self._fail(request.url, "fetch", str(exc), exc.status, outcome, exc.attempts)
             return None
         self.stats.outcomes["fetched"] += 1
-        if page.final_url != request.url and not self.frontier.claim(request, page.final_url):
-            self._duplicate(request.url)  # fetched under its own URL
-            return None
         digest = hashlib.sha256(page.body).hexdigest()
         if emitted and (page.status == 304 or (not full and emitted.content_sha256 == digest)):
             self._unchanged(request, emitted, page)

@@ -25,7 +25,9 @@ class Settings:
 
     Politeness defaults depend on where pages come from: live, at most
     ``per_host_concurrency`` = 2 requests at once per host, starts ``delay_s`` = 1 s
-    apart; from a recorded site (``replay_dir``), no limit beyond ``concurrency``.
+    apart; from a recorded site or WARC archive (``replay_dir``), no limit beyond
+    ``concurrency``. ``archive_dir``: keep every response in WARC files there, each
+    rotated at ``archive_file_bytes``.
     ``allowed_hosts`` defaults to the seeds' hosts. The state file (``state_path``)
     defaults to ``OUT/state.sqlite``; ``full`` re-fetches and re-emits every page.
     """
@@ -34,6 +36,8 @@ class Settings:
     out_dir: Path = Path("output")
     replay_dir: Path | None = None
     state_path: Path | None = None
+    archive_dir: Path | None = None
+    archive_file_bytes: int = 1024**3
     full: bool = False
     concurrency: int = 8
     per_host_concurrency: int | None = None
@@ -85,6 +89,7 @@ class Settings:
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
         _check(0 < self.drift_points <= 100, "drift-points must be between 0 and 100")
         _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
+        _check(self.archive_file_bytes >= 1024**2, "archive-file-mb must be at least 1")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
         for host, address in self.resolve:
             _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")

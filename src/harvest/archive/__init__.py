@@ -7,7 +7,7 @@ from harvest.archive.reader import (
     OnProblem,
     iter_archive,
 )
-from harvest.archive.transport import WarcReplayTransport
+from harvest.archive.transport import WarcReplayTransport, replay_transport
 from harvest.archive.writer import DEFAULT_MAX_FILE_BYTES, WarcArchive, stored_headers
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "WarcArchive",
     "WarcReplayTransport",
     "iter_archive",
+    "replay_transport",
     "stored_headers",
 ]

@@ -10,6 +10,7 @@ member ended), and every byte of a file must belong to such a record.
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import os
@@ -47,6 +48,7 @@ class ArchivedPage:
     body: bytes
     fetched_at: datetime
     content_type: str | None
+    truncated: str | None = None  # WARC-Truncated: the body kept is not all the server sent
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,136 @@ def check_warc(path: Path) -> None:
 
 
 def scan_warc(path: Path, report: OnProblem) -> Iterator[tuple[int, ArchivedPage]]:
-    """Each complete response record of one WARC file, with the offset it starts at."""
+    """Each complete response record of one WARC file, with the offset it starts at.
+
+    A file of one gzip member per record (what harvest and most crawlers write) is
+    read by ``_scan_members``, several times faster than warcio's general reader;
+    any other file by warcio.
+    """
+    with path.open("rb") as file:
+        gzipped = file.read(2) == _GZIP_MAGIC
+    yield from (_scan_members if gzipped else _scan_warcio)(path, report)
+
+
+def _scan_members(path: Path, report: OnProblem) -> Iterator[tuple[int, ArchivedPage]]:
+    """The records of a file of gzip members, each member one whole record.
+
+    Each member is inflated, its WARC header read and its block cut at the
+    ``Content-Length`` it declares; the member must end right after the block's two
+    CRLFs. A member cut short (the end of a killed run's file), data that does not
+    inflate, or a member holding more than one record stops the file, reported.
+    """
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        pending, start = b"", 0
+        while start < size:
+            member, used, pending = _inflate_member(file, pending)
+            if member is None:
+                why = _CUT if used is None else f"unreadable gzip data ({used})"
+                report(ArchiveProblem(path, start, f"{why}, {size - start} bytes not read"))
+                return
+            record = _split_record(member)
+            if isinstance(record, str):
+                report(ArchiveProblem(path, start, f"{record}, {size - start} bytes not read"))
+                return
+            headers, block = record
+            if headers.get("warc-type") == "response" and (
+                page := _member_page(headers, block, member, path, start, report)
+            ):
+                yield start, page
+            start += int(used or 0)
+
+
+def _inflate_member(file: Any, pending: bytes) -> tuple[bytes | None, Any, bytes]:
+    """One gzip member from ``pending`` + the file: (data, bytes it took, what follows).
+
+    Data None: the file ended inside the member (bytes None), or it did not
+    inflate (bytes: zlib's message).
+    """
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    parts, used = [], 0
+    while not inflate.eof:
+        chunk = pending or file.read(_CHUNK)
+        pending = b""
+        if not chunk:
+            return None, None, b""
+        try:
+            parts.append(inflate.decompress(chunk))
+        except zlib.error as exc:
+            return None, str(exc), b""
+        used += len(chunk) - len(inflate.unused_data)
+    return b"".join(parts), used, inflate.unused_data
+
+
+def _split_record(member: bytes) -> tuple[dict[str, str], bytes] | str:
+    """A WARC record's headers (names lower-cased) and block; a reason when it is not one."""
+    end = member.find(b"\r\n\r\n")
+    if not member.startswith(b"WARC/") or end < 0:
+        return "not a WARC record"
+    headers: dict[str, str] = {}
+    for line in member[:end].decode("utf-8", "replace").split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = headers.get("content-length", "")
+    if not length.isdigit():
+        return "a record without Content-Length"
+    block_end = end + 4 + int(length)
+    if len(member) < block_end:
+        return _CUT
+    if member[block_end:].strip(b"\r\n"):
+        return "several records in one gzip member (`warcio recompress` rewrites the file)"
+    return headers, member[end + 4 : block_end]
+
+
+def _member_page(
+    headers: dict[str, str],
+    block: bytes,
+    member: bytes,
+    path: Path,
+    offset: int,
+    report: OnProblem,
+) -> ArchivedPage | None:
+    """The page of a response record; warcio decodes what harvest did not write itself."""
+    end = block.find(b"\r\n\r\n")
+    if end < 0 or not block.startswith(b"HTTP/"):
+        return None  # not an HTTP response (dns:, or no headers): nothing to parse
+    lines = block[:end].decode("iso-8859-1").split("\r\n")
+    http = [
+        (name.strip(), value.strip()) for name, _, value in (h.partition(":") for h in lines[1:])
+    ]
+    if any(name.lower() in ("transfer-encoding", "content-encoding") for name, _ in http):
+        return _decoded_by_warcio(member, path, offset, report)
+    status = lines[0].split(" ", 2)
+    try:
+        return ArchivedPage(
+            url=headers["warc-target-uri"],
+            status=int(status[1]),
+            headers=tuple(http),
+            body=block[end + 4 :],
+            fetched_at=_warc_date(headers["warc-date"]),
+            content_type=next((v for n, v in http if n.lower() == "content-type"), None),
+            truncated=headers.get("warc-truncated") or None,
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        report(ArchiveProblem(path, offset, f"response record skipped: {exc!r}"))
+        return None
+
+
+def _decoded_by_warcio(
+    member: bytes, path: Path, offset: int, report: OnProblem
+) -> ArchivedPage | None:
+    """A response whose body is chunked or compressed (another crawler's): warcio's way."""
+    record = next(iter(ArchiveIterator(io.BytesIO(member))))
+    return _page(record, record.content_stream().read(), path, offset, report)
+
+
+def _warc_date(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _scan_warcio(path: Path, report: OnProblem) -> Iterator[tuple[int, ArchivedPage]]:
+    """Each complete response record of any WARC file, read with warcio."""
     with path.open("rb") as file:
         size = os.fstat(file.fileno()).st_size
         records = ArchiveIterator(file)
@@ -153,11 +284,22 @@ def read_record(path: Path, offset: int) -> ArchivedPage | None:
 
 
 def _iterate(sources: list[Path], report: OnProblem) -> Iterator[ArchivedPage]:
+    return (page for _, page in iter_positions(sources, report))
+
+
+def iter_positions(sources: list[Path], report: OnProblem) -> Iterator[tuple[int, ArchivedPage]]:
+    """The pages of sources (``resolve_sources``'s), each with the bytes read before it
+    (over all the sources: a progress measure)."""
+    done = 0
     for source in sources:
         if source.is_dir():
-            yield from _site_pages(source)
+            for page in _site_pages(source):
+                yield done, page
+                done += len(page.body)
         else:
-            yield from (page for _, page in scan_warc(source, report))
+            for offset, page in scan_warc(source, report):
+                yield done + offset, page
+            done += source.stat().st_size
 
 
 def _is_response(record: Any) -> bool:
@@ -182,6 +324,7 @@ def _page(
             body=body,
             fetched_at=iso_date_to_datetime(warc.get_header("WARC-Date"), tz_aware=True),
             content_type=http.get_header("content-type"),
+            truncated=warc.get_header("WARC-Truncated"),
         )
     except (TypeError, ValueError) as exc:
         report(ArchiveProblem(path, offset, f"response record skipped: {exc}"))

@@ -20,7 +20,17 @@ from harvest.archive.reader import (
     scan_warc,
 )
 from harvest.errors import ConfigError
+from harvest.fetch.replay import ReplayTransport
 from harvest.normalize import canonical_url
+
+
+def replay_transport(source: Path) -> httpx.AsyncBaseTransport:
+    """What ``crawl --replay`` serves from: WARC files (a file, or a folder of them), or
+    a recorded site folder. ConfigError when it is neither."""
+    sources = resolve_sources(source)
+    if all(path.is_file() for path in sources):
+        return WarcReplayTransport(sources)
+    return ReplayTransport(source)
 
 
 class WarcReplayTransport(httpx.AsyncBaseTransport):
