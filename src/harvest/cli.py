@@ -7,12 +7,14 @@ never a traceback (``HARVEST_DEBUG=1`` shows one for an internal error).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Annotated, Any
@@ -31,6 +33,7 @@ from harvest.models import record_schema
 from harvest.parse import Parsed, parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
+from harvest.reparse import reparse as run_reparse
 from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
 from harvest.validate import Summary, validate_files
@@ -192,9 +195,20 @@ def crawl(
         ),
     ] = None,
     replay: Annotated[
-        Path | None, _opt("Serve pages from this recorded site folder instead of the network.")
+        Path | None,
+        _opt(
+            "Serve pages from a recorded site folder, or from WARC files (a file, or a "
+            "folder of them), instead of the network."
+        ),
     ] = None,
     out: Annotated[Path | None, _opt("Folder for the runs' output.", "output")] = None,
+    archive: Annotated[
+        Path | None,
+        _opt("Keep every response (request, headers, body) in WARC files in this folder."),
+    ] = None,
+    archive_file_mb: Annotated[
+        float | None, _opt("Start a new WARC file past this size, MiB.", 1024)
+    ] = None,
     state: Annotated[
         Path | None, _opt("State file (incremental runs, resume, lock).", "OUT/state.sqlite")
     ] = None,
@@ -290,6 +304,8 @@ def crawl(
         "seeds": seeds or None,
         "replay": replay,
         "out": out,
+        "archive": archive,
+        "archive_file_mb": archive_file_mb,
         "state": state,
         "concurrency": concurrency,
         "per_host_concurrency": per_host_concurrency,
@@ -312,8 +328,8 @@ def crawl(
     }
     loaded = load_config(flags, config=config)
     settings = settings_from(loaded, full=full)
-    if settings.replay_dir is not None and not settings.replay_dir.is_dir():
-        raise ConfigError(f"replay folder not found: {settings.replay_dir}")
+    if settings.replay_dir is not None and not settings.replay_dir.exists():
+        raise ConfigError(f"replay source not found: {settings.replay_dir}")
     with Progress(console) as progress:
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
@@ -387,6 +403,143 @@ def _on_signal(stop: StopRequest, name: str) -> None:
     else:
         _error(f"{name}: finishing requests in flight; send it again to stop now")
     stop.request(name)
+
+
+@app.command()
+def reparse(
+    archives: Annotated[
+        list[Path],
+        typer.Argument(
+            help="WARC files (.warc, .warc.gz), folders of them, or recorded site folders.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for the run's output.")] = Path("output"),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that parse (0: parse in this process) [default: all cores].",
+            show_default=False,
+            min=0,
+            max=256,
+        ),
+    ] = None,
+    max_error_rate: Annotated[
+        float, typer.Option(help="Exit 1 when more than this share of pages failed.", min=0, max=1)
+    ] = 0.05,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")
+    ] = False,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
+    ] = LogFormatChoice.auto,
+) -> None:
+    """Re-extract archived pages with this harvest's parsers, without fetching.
+
+    Reads the archives in order (streaming), parses every HTML response a crawl would
+    have parsed, on all cores, and writes a run folder as a crawl does (records,
+    errors.jsonl, manifest.json). An archive cut short by a killed run is read up to
+    its last complete record; the rest is reported, and the exit is still 0.
+    SIGINT or SIGTERM stops reading and publishes what was parsed (exit 130).
+    """
+    console = configure_logs(log_format.value, logging.WARNING if quiet else logging.INFO)
+    stop = threading.Event()
+    with _stop_on_signals(stop), ArchiveProgress(console) as progress:
+        result = run_reparse(
+            archives,
+            out,
+            workers=workers,
+            max_error_rate=max_error_rate,
+            stop=stop,
+            progress=progress.update,
+        )
+    counts = result.manifest["counts"]
+    records = counts["records"]
+    if not quiet:
+        log.info(
+            "%d responses, %d pages: %d records, %d failed (%d publications, %d topics, "
+            "%d errors) in %.1f s, %s pages/s -> %s",
+            counts["responses"],
+            counts["pages"],
+            counts["new"],
+            counts["parse_failed"],
+            records["publication"],
+            records["topic"],
+            records["error"],
+            result.manifest["duration_s"],
+            result.manifest["pages_per_s"],
+            result.run_dir,
+            extra={"event": "run_summary", "counts": counts},
+        )
+    if result.problems:
+        log.warning(
+            "%d archive problem(s): every complete record before each was read (see %s)",
+            len(result.problems),
+            result.run_dir / "manifest.json",
+        )
+    if result.interrupted:
+        _error(f"interrupted: {result.run_dir} holds the pages parsed before the stop")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.error_rate > max_error_rate:
+        _error(f"{result.error_rate:.0%} of pages failed (see {result.run_dir / 'errors.jsonl'})")
+        raise typer.Exit(EXIT_FAILED)
+
+
+class ArchiveProgress:
+    """A progress bar of the archive bytes read, with the pages parsed, on a terminal."""
+
+    def __init__(self, console: Console | None) -> None:
+        self._bar: rich.progress.Progress | None = None
+        self._task: rich.progress.TaskID | None = None
+        if console is not None:
+            self._bar = rich.progress.Progress(
+                rich.progress.TextColumn("{task.fields[pages]} pages"),
+                rich.progress.BarColumn(),
+                rich.progress.DownloadColumn(),
+                rich.progress.TimeElapsedColumn(),
+                rich.progress.TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            )
+
+    def __enter__(self) -> ArchiveProgress:
+        if self._bar is not None:
+            self._bar.start()
+            self._task = self._bar.add_task("reparse", total=None, pages=0)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, pages: int, read: int, total: int) -> None:
+        """``pages`` parsed; ``read`` bytes of the archives out of ``total``."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=read, total=total, pages=pages)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``stop``; a second one stops at once (KeyboardInterrupt)."""
+
+    def handler(number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
+        if stop.is_set():
+            raise KeyboardInterrupt
+        _error(f"{name}: stopping after the pages being parsed; send it again to stop now")
+        stop.set()
+
+    previous = {
+        number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 @app.command()

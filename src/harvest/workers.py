@@ -92,8 +92,12 @@ def filled_fields(record: Publication | Topic) -> tuple[str, ...]:
     )
 
 
-def parse_job(job: ParseJob) -> ParseResult:
-    """Parse one page; never raises (a worker process must not die on a page)."""
+def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
+    """Parse one page; never raises (a worker process must not die on a page).
+
+    ``compare`` False (a reparse): no record hash, and the record is "new" (there is no
+    earlier output to compare it with).
+    """
     try:
         parsed = parse_page(
             job.url,
@@ -107,7 +111,7 @@ def parse_job(job: ParseJob) -> ParseResult:
     except Exception as exc:  # a parser bug must not stop the run
         return ParseResult(error=f"internal error: {type(exc).__name__}: {exc}", bug=True)
     record = parsed.record
-    digest = record_digest(record)
+    digest = record_digest(record) if compare else None
     result = ParseResult(
         kind=record.kind,
         links=parsed.links,
@@ -125,6 +129,11 @@ def parse_job(job: ParseJob) -> ParseResult:
         return result  # the record emitted before: not again
     line = record.model_copy(update={"change": change}).model_dump_json()
     return replace(result, line=line, change=change)
+
+
+def parse_batch(jobs: list[ParseJob]) -> list[ParseResult]:
+    """Parse pages of an archive (``harvest reparse``), in a worker process."""
+    return [parse_job(job, compare=False) for job in jobs]
 
 
 def _ignore_interrupts() -> None:
