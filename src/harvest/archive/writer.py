@@ -17,6 +17,7 @@ import io
 import os
 import re
 import threading
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -118,12 +119,14 @@ class WarcArchive:
         ``truncated``: why ``body`` is not the whole body the server sent, as WARC's
         ``WARC-Truncated`` names it ("length", "time", "disconnect", "unspecified").
         """
-        writer = WARCWriter(io.BytesIO(), gzip=True, warc_version=WARC_VERSION)
+        writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
         response = _response(writer, url, status, reason, headers, body, fetched_at, ip, truncated)
         request = _request(writer, url, method, request_headers)
-        writer.write_request_response_pair(request, response)
+        request.rec_headers.replace_header("WARC-Date", response.rec_headers["WARC-Date"])
+        request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers["WARC-Record-ID"])
+        data = _member(response) + _member(request)
         with self._lock:
-            return self._append(writer.out.getvalue())
+            return self._append(data)
 
     def close(self) -> None:
         """Flush the current file to disk and close it; a later ``write`` starts a new one."""
@@ -253,6 +256,15 @@ def _request(writer: Any, url: str, method: str, headers: HeaderItems) -> Any:
         pairs.insert(0, ("Host", parts.netloc))
     http = StatusAndHeaders(f"{_one_line(method)} {target} HTTP/1.1", pairs, is_http_request=True)
     return writer.create_warc_record(url, "request", http_headers=http)
+
+
+def _member(record: Any) -> bytes:
+    """One record as its own gzip member, at level 6: warcio's level 9 takes about
+    three times as long for files a few percent smaller."""
+    raw = io.BytesIO()
+    WARCWriter(raw, gzip=False, warc_version=WARC_VERSION).write_record(record)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return compressor.compress(raw.getvalue()) + compressor.flush()
 
 
 def _warc_date(when: datetime) -> str:
