@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from harvest import crawl_sync
+from harvest.archive import WarcArchive
 from harvest.archive.reader import scan_warc
+from harvest.config import load, settings_from
 from harvest.reparse import reparse
 from harvest.settings import Settings
 from tests.faultserver import HOST, FaultSite, fault_site, recorded_site, redirect, site_settings
@@ -194,3 +197,39 @@ def test_a_bad_archive_argument_exits_2(tmp_path: Path, make: Any, message: str)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 2 and message in stderr and "Traceback" not in stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_archive_is_a_config_key_relative_to_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "harvest.toml"
+    config.write_text('[output]\narchive = "warc"\narchive_file_mb = 64\n', encoding="utf-8")
+    settings = settings_from(load({}, config=config, environ={}, cwd=ROOT))
+    assert settings.archive_dir == tmp_path / "warc"
+    assert settings.archive_file_bytes == 64 * 1024 * 1024
+
+
+def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(tmp_path: Path) -> None:
+    body = (SITE / "www.rand.org" / "pubs" / "monographs" / "MG115.html").read_bytes()
+    with WarcArchive(tmp_path / "warc", prefix="big") as archive:
+        for n in range(3000):
+            archive.write(
+                f"https://www.rand.org/pubs/monographs/MG{n}.html",
+                status=200,
+                headers={"Content-Type": "text/html"},
+                body=body,
+                fetched_at=datetime(2025, 12, 1, tzinfo=UTC),
+            )
+    run = _harvest(
+        "reparse", str(tmp_path / "warc"), "--out", str(tmp_path / "out"), "--workers", "1"
+    )
+    deadline = time.monotonic() + 30
+    while not list((tmp_path / "out").glob("*/.publications.jsonl.part")):
+        assert time.monotonic() < deadline and run.poll() is None, "reparse never got going"
+        time.sleep(0.01)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130, stderr
+    (run_dir,) = [p for p in (tmp_path / "out").iterdir() if not p.is_symlink()]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["outcome"] == "interrupted"
+    assert 0 < len(_records(run_dir)) == manifest["counts"]["new"] < 3000
+    assert not (tmp_path / "out" / "latest").exists()  # latest is for complete runs

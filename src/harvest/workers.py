@@ -136,7 +136,7 @@ def parse_batch(jobs: list[ParseJob]) -> list[ParseResult]:
     return [parse_job(job, compare=False) for job in jobs]
 
 
-def _ignore_interrupts() -> None:
+def ignore_interrupts() -> None:
     # Ctrl-C reaches the whole process group; the main process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -162,7 +162,7 @@ class Parser:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["harvest.workers"])
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_ignore_interrupts
+                workers, mp_context=context, initializer=ignore_interrupts
             )
 
     @property
