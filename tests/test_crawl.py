@@ -80,11 +80,13 @@ def test_a_url_is_claimed_once_a_pass(state: State) -> None:
     state.start_pass("digest", [(seed.url, seed.depth)])
     (a, b) = first.admit_links(IN_SCOPE[:2], seed)
     assert first.claim(a) and not first.claim(a)
-    # a redirect to a URL the pass had not met adds it, claimed
+    # a redirect to a URL the pass had not met: claimed, and counted as admitted
     target = "https://www.rand.org/pubs/monographs/MG999.html"
     assert first.claim(b, target) and first.admitted == 4
     assert not first.claim(Request(target, 1))
     state.finish("run-1", b.url, "new", also=(target,))
+    first.release(b.url, target)
+    assert not first.claim(b) and not first.claim(Request(target, 1))  # done in the state
     # the next run (the first died): what was finished stays done, the rest is claimable
     second = Frontier(SCOPE, state, "run-2")
     assert second.admitted == 4

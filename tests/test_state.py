@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -13,7 +12,6 @@ import pytest
 from harvest.config import EXAMPLE, load, settings_from
 from harvest.errors import ConfigError, LockHeldError
 from harvest.state import STATE_VERSION, PageUpdate, RunLock, State
-from harvest.state.store import MIGRATIONS
 from harvest.write import FILES, RunWriter
 from harvest.write.run import recover_run
 
@@ -85,21 +83,6 @@ def test_a_pass_remembers_what_is_done_and_what_is_left(tmp_path: Path) -> None:
     state.begin_run("r1", "t", "d1", 1, tmp_path)
     state.end_run("r1", "complete", "t2", {"counts": {}}, pass_done=True)
     assert list(state.frontier()) == [] and state.pass_digest() is None
-
-
-def test_a_version_1_state_file_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        db.executescript(MIGRATIONS[0])
-        db.execute("INSERT INTO frontier (url, depth, done_run) VALUES ('https://a/1', 0, 'r0')")
-        db.execute("INSERT INTO frontier (url, depth) VALUES ('https://a/2', 1)")
-        db.execute("PRAGMA user_version = 1")
-        db.commit()
-    state = State(path)
-    assert state.claim("r1", "https://a/1", 0) == "taken"  # done in the pass
-    assert state.claim("r1", "https://a/2", 1) == "claimed"
-    assert state.claim("r1", "https://a/2", 1) == "taken"
-    assert list(state.frontier()) == [("https://a/1", 0, "r0"), ("https://a/2", 1, None)]
 
 
 # -- the lock ----------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class Frontier:
         self.max_pages = max_pages
         self.max_depth = max_depth
         self.admitted = state.frontier_size()
+        self._taken: set[str] = set()  # claimed in this run, not finished yet: in flight
         self.out_of_scope = 0
         self.over_limits = 0
 
@@ -107,11 +108,21 @@ class Frontier:
         """Take ``url`` (default: the request's) to fetch; False if this pass already has.
 
         A URL queued and then reached through another URL's redirect is not fetched
-        again when its turn comes: its worker's ``claim`` answers False.
+        again when its turn comes: its worker's ``claim`` answers False. What is in
+        flight is held here (as many URLs as requests in flight); what is finished,
+        in the state.
         """
         canonical = canonical_url(url or request.url)
-        if canonical is None:
+        if canonical is None or canonical in self._taken:
             return False
-        claim = self.state.claim(self.run_id, canonical, request.depth)
-        self.admitted += claim == "added"
-        return claim != "taken"
+        done = self.state.is_done(canonical)
+        if done:
+            return False
+        self.admitted += done is None  # a redirect's target, new to the pass
+        self._taken.add(canonical)
+        return True
+
+    def release(self, *urls: str) -> None:
+        """URLs finished (recorded as done in the state): no longer held as in flight."""
+        for url in urls:
+            self._taken.discard(url)

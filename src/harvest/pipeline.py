@@ -532,14 +532,11 @@ class _Run:
         if sync:
             self._synced = time.monotonic()
         target = canonical_url(also) if also else None
+        others = (target,) if target and target != url else ()
         self.state.finish(
-            self.writer.run_id,
-            url,
-            outcome,
-            page=page,
-            also=(target,) if target and target != url else (),
-            files=self.writer.sizes(),
+            self.writer.run_id, url, outcome, page=page, also=others, files=self.writer.sizes()
         )
+        self.frontier.release(url, *others)
         self.finished += 1
         log.debug("%s: %s", url, outcome, extra={"event": "page", "url": url, "outcome": outcome})
         if self.progress is not None:

@@ -5,10 +5,10 @@
   last emitted, the links it led to (so a 304 listing still leads on) and which
   fields its record had (for coverage).
 - ``runs``: per run, its id, start and end, outcome, counts and manifest.
-- ``frontier``: the crawl pass in progress: every URL admitted, the run that
-  claimed it (took it to fetch) and the run that finished it. A run that stops early
-  leaves the rest for the next run. The crawl's dedupe is this table, not a set in
-  memory, so a run's memory does not grow with the size of the site.
+- ``frontier``: the crawl pass in progress: every URL admitted, and the run that
+  finished it. A run that stops early leaves the rest for the next run. The crawl's
+  dedupe is this table, not a set in memory, so a run's memory does not grow with
+  the size of the site.
 - ``run_files``: for a run not yet published, how many bytes of each output file
   are committed. A run killed mid-write is cut back to these on recovery.
 
@@ -26,14 +26,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from harvest.errors import ConfigError, WriteError
 
-STATE_VERSION = 2
-
-# What State.claim found: the URL newly added and claimed, claimed, or already taken.
-Claim = Literal["added", "claimed", "taken"]
+STATE_VERSION = 1
 
 # One script per version: MIGRATIONS[n] takes a version-n file to version n + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -78,9 +75,6 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (run_id, file)
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    """
-    ALTER TABLE frontier ADD COLUMN claimed_run TEXT;
     """,
 )
 assert len(MIGRATIONS) == STATE_VERSION
@@ -330,27 +324,10 @@ class State:
             raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
         return added, over
 
-    def claim(self, run_id: str, url: str, depth: int) -> Claim:
-        """Take ``url`` to fetch in ``run_id``, unless this run took it or it is done.
-
-        A URL not yet in the pass (a redirect's target) is added, claimed.
-        """
-        try:
-            row = self.db.execute(
-                "SELECT done_run, claimed_run FROM frontier WHERE url = ?", (url,)
-            ).fetchone()
-            if row is None:
-                self.db.execute(
-                    "INSERT INTO frontier (url, depth, claimed_run) VALUES (?, ?, ?)",
-                    (url, depth, run_id),
-                )
-                return "added"
-            if row[0] is not None or row[1] == run_id:
-                return "taken"
-            self.db.execute("UPDATE frontier SET claimed_run = ? WHERE url = ?", (run_id, url))
-        except sqlite3.Error as exc:
-            raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
-        return "claimed"
+    def is_done(self, url: str) -> bool | None:
+        """Whether the pass has finished ``url``; None when the pass has not met it."""
+        row = self.db.execute("SELECT done_run FROM frontier WHERE url = ?", (url,)).fetchone()
+        return None if row is None else row[0] is not None
 
     def frontier_size(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM frontier").fetchone()[0])
