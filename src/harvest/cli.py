@@ -65,17 +65,29 @@ class LogFormatChoice(enum.StrEnum):
 
 
 class Progress:
-    """A progress bar of pages finished over pages known, on a terminal only."""
+    """A progress bar on a terminal only (no console: every call does nothing).
 
-    def __init__(self, console: Console | None) -> None:
+    The default shows pages finished over pages known (a crawl); ``columns`` and
+    the task's ``fields`` make others.
+    """
+
+    def __init__(
+        self, console: Console | None, *columns: rich.progress.ProgressColumn, **fields: Any
+    ) -> None:
         self._bar: rich.progress.Progress | None = None
         self._task: rich.progress.TaskID | None = None
+        self._fields = fields
         if console is not None:
             self._bar = rich.progress.Progress(
-                rich.progress.TextColumn("pages"),
-                rich.progress.BarColumn(),
-                rich.progress.MofNCompleteColumn(),
-                rich.progress.TimeElapsedColumn(),
+                *(
+                    columns
+                    or (
+                        rich.progress.TextColumn("pages"),
+                        rich.progress.BarColumn(),
+                        rich.progress.MofNCompleteColumn(),
+                        rich.progress.TimeElapsedColumn(),
+                    )
+                ),
                 console=console,
                 transient=True,
             )
@@ -83,7 +95,7 @@ class Progress:
     def __enter__(self) -> Progress:
         if self._bar is not None:
             self._bar.start()
-            self._task = self._bar.add_task("crawl", total=None)
+            self._task = self._bar.add_task("run", total=None, **self._fields)
         return self
 
     def __exit__(
@@ -92,9 +104,9 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int | None, **fields: Any) -> None:
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, completed=done, total=total)
+            self._bar.update(self._task, completed=done, total=total, **fields)
 
 
 def _version(value: bool) -> None:
@@ -445,14 +457,14 @@ def reparse(
     """
     console = configure_logs(log_format.value, logging.WARNING if quiet else logging.INFO)
     stop = threading.Event()
-    with _stop_on_signals(stop), ArchiveProgress(console) as progress:
+    with _stop_on_signals(stop), _archive_progress(console) as progress:
         result = run_reparse(
             archives,
             out,
             workers=workers,
             max_error_rate=max_error_rate,
             stop=stop,
-            progress=progress.update,
+            progress=lambda pages, read, total: progress.update(read, total, pages=pages),
         )
     counts = result.manifest["counts"]
     records = counts["records"]
@@ -486,39 +498,17 @@ def reparse(
         raise typer.Exit(EXIT_FAILED)
 
 
-class ArchiveProgress:
-    """A progress bar of the archive bytes read, with the pages parsed, on a terminal."""
-
-    def __init__(self, console: Console | None) -> None:
-        self._bar: rich.progress.Progress | None = None
-        self._task: rich.progress.TaskID | None = None
-        if console is not None:
-            self._bar = rich.progress.Progress(
-                rich.progress.TextColumn("{task.fields[pages]} pages"),
-                rich.progress.BarColumn(),
-                rich.progress.DownloadColumn(),
-                rich.progress.TimeElapsedColumn(),
-                rich.progress.TimeRemainingColumn(),
-                console=console,
-                transient=True,
-            )
-
-    def __enter__(self) -> ArchiveProgress:
-        if self._bar is not None:
-            self._bar.start()
-            self._task = self._bar.add_task("reparse", total=None, pages=0)
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def update(self, pages: int, read: int, total: int) -> None:
-        """``pages`` parsed; ``read`` bytes of the archives out of ``total``."""
-        if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, completed=read, total=total, pages=pages)
+def _archive_progress(console: Console | None) -> Progress:
+    """Archive bytes read, with the pages parsed so far."""
+    return Progress(
+        console,
+        rich.progress.TextColumn("{task.fields[pages]} pages"),
+        rich.progress.BarColumn(),
+        rich.progress.DownloadColumn(),
+        rich.progress.TimeElapsedColumn(),
+        rich.progress.TimeRemainingColumn(),
+        pages=0,
+    )
 
 
 @contextlib.contextmanager
