@@ -21,10 +21,11 @@ _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 
 def _absolute_url(value: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", value):
+    if not _HTTP_URL.match(value):
         raise ValueError(f"not an absolute http(s) URL: {value!r}")
     return value
 

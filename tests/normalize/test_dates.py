@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from harvest.normalize.dates import parse_date
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harvest.normalize.dates import _FORMS, parse_date
 
 ROWS: list[tuple[str | None, str | None]] = [
     # Month name, day, year.
@@ -79,3 +83,29 @@ ROWS: list[tuple[str | None, str | None]] = [
 @pytest.mark.parametrize(("text", "expected"), ROWS, ids=[repr(r[0]) for r in ROWS])
 def test_parse_date(text: str | None, expected: str | None) -> None:
     assert parse_date(text) == expected
+
+
+def _first_date_by_search(text: str) -> str | None:
+    """parse_date as first written: every form searched, the earliest match wins."""
+    best: tuple[int, int, re.Match[str]] | None = None
+    for rank, (pattern, _build) in enumerate(_FORMS):
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), rank, m)
+    return None if best is None else _FORMS[best[1]][1](best[2])
+
+
+DATE_TEXT = st.one_of(
+    st.text(),
+    st.lists(
+        st.sampled_from(["Aug ", "Sept. ", "May", "15", "5th", ", ", " ", "2004", "1066", "/"])
+        | st.sampled_from(["-", "08", "13", "20040813", "T10:20", "Published ", "of ", "3389"]),
+        max_size=8,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(DATE_TEXT)
+def test_a_date_at_the_start_is_the_date_a_full_search_finds(text: str) -> None:
+    assert parse_date(text) == _first_date_by_search(text)

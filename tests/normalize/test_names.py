@@ -6,7 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harvest.normalize import names
 from harvest.normalize.names import AuthorList, parse_author_list, person_name
 
 
@@ -90,3 +93,67 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
 )
 def test_names(func: Callable[[str | None], Any], text: str | None, expected: Any) -> None:
     assert func(text) == expected
+
+
+def _strip_edges_the_long_way(text: str) -> str:
+    text = names._LEADING_JUNK.sub("", text)
+    previous = None
+    while text != previous:
+        previous, text = text, names._strip_tail(text)
+    return text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(
+            st.sampled_from(["A", "b", ".", ",", ")", "(", " ", "_", "Jr", "é", "\n", "2"])
+        ).map("".join),
+    )
+)
+def test_strip_edges_shortcut_agrees_with_the_long_way(text: str) -> None:
+    assert names._strip_edges(text) == _strip_edges_the_long_way(text)
+
+
+def _strip_role_the_long_way(text: str) -> tuple[str, bool]:
+    editor = False
+    lead = names._LEADS.match(text)
+    if lead and lead.group():
+        editor = names._EDITOR_LABEL.search(lead.group()) is not None
+        text = text[lead.end() :]
+    text, count = names._EDITOR_PAREN.subn("", text)
+    return names._ET_AL.sub("", text), editor or count > 0
+
+
+BYLINES = st.one_of(
+    st.text(),
+    st.lists(
+        st.sampled_from(["Ann Lee", ", ", " and ", " AND ", "; ", " & ", " with ", "By ", "al"])
+        | st.sampled_from([" et al.", " ET AL", "et. al", "(eds.)", "(Editor)", ".", "\n", "Wıth"])
+        | st.sampled_from([" ", "\u00a0", "Jr.", "contributions from ", "Sandra", "Withers"]),
+        max_size=10,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(BYLINES)
+def test_byline_shortcuts_agree_with_the_long_way(text: str) -> None:
+    assert names._strip_role(text) == _strip_role_the_long_way(text)
+    split = names._SEPARATORS.split(text)
+    assert (split if names._SEPARATOR_HINT.search(text) else [text]) == split
+    parts = [part.strip() for part in text.split(",")]
+    assert names._invert(parts) == _invert_the_long_way(parts)
+
+
+def _invert_the_long_way(parts: list[str]) -> str:
+    main = [p for p in parts if not names._SUFFIX.fullmatch(p)]
+    suffixes = [p for p in parts if names._SUFFIX.fullmatch(p)]
+    if len(main) != 2 or parts[0] != main[0]:
+        return ", ".join(parts)
+    family, given = main
+    words = given.split(" ")
+    if len(words) > 1 and names._SUFFIX.fullmatch(words[-1]):
+        given, suffixes = " ".join(words[:-1]), [words[-1], *suffixes]
+    return ", ".join([f"{given} {family}", *suffixes])

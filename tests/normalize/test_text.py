@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from harvest.normalize.text import clean_paragraphs, clean_text
+from harvest.normalize.text import _clean_full, clean_paragraphs, clean_text
 
 # (function, input, expected)
 ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
@@ -31,6 +33,8 @@ ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
     (clean_text, "\u200b\ufeff", None),
     (clean_text, "&nbsp;", None),
     (clean_text, None, None),
+    (clean_text, "file\x1cseparator and\x1f unit", "fileseparator and unit"),
+    (clean_text, "next\x85line\u00a0and e\u0301\ttab", "next line and é tab"),
     (
         clean_paragraphs,
         ["First  para.", None, " ", "Second&nbsp;para."],
@@ -47,3 +51,22 @@ ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
 )
 def test_text(func: Callable[[Any], str | None], raw: Any, expected: str | None) -> None:
     assert func(raw) == expected
+
+
+# Text as pages give it (runs of spaces and newlines, entities, controls, NBSP,
+# combining accents, characters split() takes for spaces), and any text at all.
+PAGE_TEXT = st.one_of(
+    st.text(),
+    st.lists(
+        st.sampled_from([" ", "  \n\t", "a", "Zo", "\u00e9", "e\u0301", "\u00a0", "\u2028"])
+        | st.sampled_from(["\x1c", "\x1f", "\x85", "\x07", "\u200b", "\u00ad", "\ufeff"])
+        | st.sampled_from(["&amp;", "&amp;amp;", "&", "&#233;", "\ue000", "\U0001f600", "\ud800"]),
+        max_size=20,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(PAGE_TEXT)
+def test_clean_text_fast_path_agrees_with_the_full_path(text: str) -> None:
+    assert clean_text(text) == _clean_full(text)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harvest.normalize import urls
 from harvest.normalize.urls import absolute_url, canonical_url, host_of, is_http_url
 
 BASE = "https://www.rand.org/topics/china.html"
@@ -108,3 +113,37 @@ ROWS: list[tuple[Callable[[str | None], Any], str | None, Any]] = [
 )
 def test_urls(func: Callable[[str | None], Any], text: str | None, expected: Any) -> None:
     assert func(text) == expected
+
+
+def _absolute_url_with_urlsplit_first(href: str, base: str) -> str | None:
+    """absolute_url as first written: every href split before the same-site shortcut."""
+    href = urls._INVISIBLE.sub("", html.unescape(href.strip()))
+    if not href or href.startswith("#"):
+        return None
+    parts = urls._split(href)
+    if parts is None or (parts.scheme and parts.scheme.lower() not in urls._SCHEMES):
+        return None
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        joined = urls._origin(base) + href
+    else:
+        try:
+            joined = urljoin(base, href)
+        except ValueError:
+            return None
+    return canonical_url(joined)
+
+
+HREFS = st.one_of(
+    st.text(),
+    st.lists(
+        st.sampled_from(["/", "//", "/.", "./", "a", ":", "[", "]", "?", "#", "&amp;", " ", "\t"])
+        | st.sampled_from(["http:", "javascript:", "%20", "@", ":80", "x.org", "\x01", "\u00e9"]),
+        max_size=10,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(HREFS, st.sampled_from(["https://www.rand.org/pubs/a.html", "http://example.com:8080/x/"]))
+def test_same_site_shortcut_resolves_as_before(href: str, base: str) -> None:
+    assert absolute_url(href, base) == _absolute_url_with_urlsplit_first(href, base)

@@ -111,6 +111,13 @@ def parse_date(text: str | None) -> str | None:
     """
     if not isinstance(text, str):
         return None
+    # A date right at the start (the usual "Aug 15, 2004") wins outright: no form can
+    # match earlier, and the first form in priority order that matches there wins
+    # the tie. Anchored tries fail fast; searching all forms scans the whole text.
+    for pattern, build in _FORMS:
+        m = pattern.match(text)
+        if m:
+            return build(m)
     best: tuple[int, int, re.Match[str]] | None = None
     for rank, (pattern, _build) in enumerate(_FORMS):
         m = pattern.search(text)

@@ -33,6 +33,9 @@ _SEPARATORS = re.compile(
     r"\s*;\s*|\s*&\s*|,?\s+and\s+|,?\s+with\s+(?:contributions?\s+(?:from|by)\s+)?",
     re.IGNORECASE,
 )
+# What a separator, of any kind, cannot do without: looked for before splitting, as
+# _SEPARATORS tries its four forms at every position of the line.
+_SEPARATOR_HINT = re.compile(r"[;&]|\s(?:and|with)\s", re.IGNORECASE)
 _CONNECTOR = re.compile(r"(?:and|with|by|et\.?\s*al\.?)", re.IGNORECASE)
 _LEADING_JUNK = re.compile(r"^(?:[^\w]|_)+")
 _TRAILING_JUNK = re.compile(r"(?:[^\w)]|_)+$")
@@ -50,6 +53,8 @@ class AuthorList:
 
 def _strip_edges(text: str) -> str:
     """Remove punctuation around a name, keeping initials' and suffixes' dots."""
+    if text and text[0].isalnum() and text[-1].isalnum():
+        return text  # nothing to strip (the usual case): junk is what is not alphanumeric
     text = _LEADING_JUNK.sub("", text)
     previous = None
     while text != previous:
@@ -76,6 +81,8 @@ def _keeps_dot(core: str) -> bool:
 
 def _invert(parts: list[str]) -> str:
     """Join comma-separated parts of one name, turning "Last, First" around."""
+    if len(parts) < 2:
+        return ", ".join(parts)  # nothing to turn around
     main = [p for p in parts if not _SUFFIX.fullmatch(p)]
     suffixes = [p for p in parts if _SUFFIX.fullmatch(p)]
     if len(main) != 2 or parts[0] != main[0]:
@@ -114,8 +121,17 @@ def _strip_role(text: str) -> tuple[str, bool]:
     if lead and lead.group():
         editor = _EDITOR_LABEL.search(lead.group()) is not None
         text = text[lead.end() :]
-    text, count = _EDITOR_PAREN.subn("", text)
-    return _ET_AL.sub("", text), editor or count > 0
+    count = 0
+    if "(" in text:  # both need it; most lines have neither
+        text, count = _EDITOR_PAREN.subn("", text)
+    if _may_end_with_et_al(text):
+        text = _ET_AL.sub("", text)
+    return text, editor or count > 0
+
+
+def _may_end_with_et_al(text: str) -> bool:
+    """Whether _ET_AL may match: its last letters, before spaces and a dot, are "al"."""
+    return text.rstrip().rstrip(".")[-2:].lower() == "al"
 
 
 def _merge_suffixes(segments: list[str]) -> tuple[list[str], bool]:
@@ -150,7 +166,8 @@ def parse_author_list(text: str | None) -> AuthorList | None:
         return None
     body, editor = _strip_role(cleaned)
     names: list[str] = []
-    for part in _SEPARATORS.split(body):
+    parts = _SEPARATORS.split(body) if _SEPARATOR_HINT.search(body) else [body]
+    for part in parts:
         merged, marked = _merge_suffixes(part.split(","))
         editor = editor or marked
         names.extend(n for n in map(person_name, merged) if n)

@@ -129,16 +129,17 @@ def absolute_url(href: str | None, base: str) -> str | None:
     href = _INVISIBLE.sub("", html.unescape(href.strip()))
     if not href or href.startswith("#"):
         return None
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        # The common case, a path on the same site: it has no scheme to check (nor a
+        # netloc urlsplit could refuse), and needs no urljoin.
+        return canonical_url(_origin(base) + href)
     parts = _split(href)
     if parts is None or (parts.scheme and parts.scheme.lower() not in _SCHEMES):
         return None
-    if href.startswith("/") and not href.startswith("//") and "/." not in href:
-        joined = _origin(base) + href  # the common case, without urljoin's cost
-    else:
-        try:
-            joined = urljoin(base, href)
-        except ValueError:
-            return None
+    try:
+        joined = urljoin(base, href)
+    except ValueError:
+        return None
     return canonical_url(joined)
 
 

@@ -18,6 +18,7 @@ from harvest.normalize import canonical_url
 from harvest.parse.base import Provenance
 from harvest.parse.classify import PageKind, classify, is_supported_host
 from harvest.parse.commentary import CommentaryPage
+from harvest.parse.finder import Finder
 from harvest.parse.html import load_html
 from harvest.parse.listing import ListingPage
 from harvest.parse.product import ProductPage
@@ -51,7 +52,8 @@ def parse_page(
     if canonical is None:
         raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
     tree = load_html(body, content_type)
-    kind = classify(canonical, tree)
+    find = Finder(tree)  # one for classifying and parsing: they share its anchors
+    kind = classify(canonical, tree, find)
     common = {
         "url": canonical,
         "fetched_at": fetched_at or datetime.now(UTC),
@@ -59,11 +61,11 @@ def parse_page(
     }
     try:
         if kind == "listing":
-            return _listing(ListingPage(tree, canonical), common)
+            return _listing(ListingPage(tree, canonical, find), common)
         page = (
-            CommentaryPage(tree, canonical)
+            CommentaryPage(tree, canonical, find)
             if kind == "commentary"
-            else ProductPage(tree, canonical)
+            else ProductPage(tree, canonical, find)
         )
         return _publication(kind, page, common)
     except ValidationError as exc:

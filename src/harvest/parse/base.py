@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser
 
 from harvest.normalize import absolute_url
-from harvest.parse.html import json_ld, meta
+from harvest.parse.finder import Finder
+from harvest.parse.html import MetaTags, json_ld, meta_tags, meta_values
 
 T = TypeVar("T")
 Source = tuple[str, Callable[[], T | None]]
@@ -31,8 +33,9 @@ class Provenance:
 class PageParser:
     """A parsed page at a known URL; subclasses add one method per field."""
 
-    def __init__(self, tree: LexborHTMLParser, url: str) -> None:
+    def __init__(self, tree: LexborHTMLParser, url: str, find: Finder | None = None) -> None:
         self.tree = tree
+        self.find = find or Finder(tree)  # whole-page queries go through it
         self.url = url
         self.provenance: dict[str, Provenance] = {}
         self._ld: list[dict[str, Any]] | None = None
@@ -58,7 +61,18 @@ class PageParser:
         return absolute_url(href, self.url)
 
     def meta(self, name: str) -> str | None:
-        return meta(self.tree, name)
+        """The content of the first ``<meta>`` with this name or property."""
+        values = self.meta_all(name)
+        return values[0] if values else None
+
+    def meta_all(self, name: str) -> list[str]:
+        """The contents of every ``<meta>`` with this name or property, in order."""
+        return meta_values(self._meta_tags, name)
+
+    @cached_property
+    def _meta_tags(self) -> MetaTags:
+        """The page's ``<meta>`` tags, read once for every lookup."""
+        return meta_tags(self.tree)
 
     @property
     def ld(self) -> list[dict[str, Any]]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from harvest.models import Image
-from harvest.normalize import clean_paragraphs
-from harvest.parse.html import first, text_of
+from harvest.parse.html import first, join_paragraphs, text_of
 from harvest.parse.publication import PublicationPage
 
 BODY_SELECTORS = ("article .body-text", ".body-text", "article .article-body", "article")
@@ -41,14 +40,14 @@ class CommentaryPage(PublicationPage):
         return self.pick("body", ("dom article body", self._dom_body))
 
     def _dom_body(self) -> str | None:
-        node = first(self.tree, *BODY_SELECTORS)
+        node = first(self.find, *BODY_SELECTORS)
         if node is None:
             return None
-        return clean_paragraphs(text_of(p) for p in _body_paragraphs(node))
+        return join_paragraphs(text_of(p) for p in _body_paragraphs(node))
 
     def image(self) -> Image | None:
         return self.pick(
-            "image", ("dom hero image", lambda: self.image_of(first(self.tree, *HERO_SELECTORS)))
+            "image", ("dom hero image", lambda: self.image_of(first(self.find, *HERO_SELECTORS)))
         )
 
 
@@ -56,8 +55,14 @@ def _body_paragraphs(node: LexborNode) -> list[LexborNode]:
     """The ``<p>`` elements of the body, skipping quotes, share and subscribe boxes."""
     found = []
     for child in node.iter():
-        classes = set((child.attributes.get("class") or "").split())
-        if classes & _NOT_BODY or child.tag in ("aside", "nav", "form", "script", "style"):
+        classes = (child.attributes.get("class") or "").split()
+        if not _NOT_BODY.isdisjoint(classes) or child.tag in (
+            "aside",
+            "nav",
+            "form",
+            "script",
+            "style",
+        ):
             continue
         if child.tag == "p":
             found.append(child)

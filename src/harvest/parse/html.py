@@ -5,15 +5,17 @@ Nothing here knows a page kind; nothing here does I/O.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from harvest.errors import ParseError
 from harvest.normalize import clean_text
+from harvest.parse.finder import Finder
 
 _CHARSET_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CHARSET_META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -22,8 +24,15 @@ _HTML_CLOSE = re.compile(rb"</html\s*>", re.I)
 _MARKUP = re.compile(rb"<(!doctype|html|head|body|div|p|a|main|title)[\s>]", re.I)
 # Text nodes are joined with a space so block elements never glue words together;
 # that space is wrong before closing punctuation after an inline element ("eBooks</a>.").
-_SPACE_BEFORE_CLOSE = re.compile(r"(?<=\S) +(?=[.,;:!?%)\]}’”](?:\s|$))")
-_SPACE_AFTER_OPEN = re.compile(r"(?<=[(\[{“‘]) +(?=\S)")
+# Each starts with the space it removes, then looks behind it: the regex engine jumps
+# from space to space. (Written "(?<=\S) +(?=…)" they try every position of a text,
+# ~10 µs a paragraph.) The first space of a run, after a non-space, and the rest:
+_SPACE_BEFORE_CLOSE = re.compile(r" (?<=\S ) *(?=[.,;:!?%)\]}’”](?:\s|$))")
+# The first space of a run after an opening mark, and the rest, before a non-space:
+_SPACE_AFTER_OPEN = re.compile(r" (?<=[(\[{“‘] ) *(?=\S)")
+# What either of the two needs to find anything in clean text (one space a run): a
+# space before a closing mark or after an opening one, looked for in one scan first.
+_SPACE_BY_MARK = re.compile(r" (?:[.,;:!?%)\]}’”]|(?<=[(\[{“‘] ))")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
@@ -33,16 +42,36 @@ def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
     Raises ParseError (one line, for the user) for an empty body, binary data,
     a body with no HTML markup, and a document cut off before its end.
     """
-    if not body.strip():
+    if not body or body.isspace():  # what strip() would leave empty, without copying
         raise ParseError("empty page: the body has no content")
     head = body[:4096]
     if b"\x00" in head or _control_ratio(head) > 0.05:
         raise ParseError("not an HTML page: the body is binary data")
-    if not _MARKUP.search(body[:65536]):
+    # pos/endpos instead of slices: a slice would copy up to 64 KiB for nothing.
+    if not _MARKUP.search(body, 0, 65536):
         raise ParseError("not an HTML page: no HTML markup found")
     if _looks_truncated(body):
         raise ParseError("truncated HTML: the document ends before its closing tags")
-    return LexborHTMLParser(body.decode(_charset(body, content_type), errors="replace"))
+    charset = _charset(body, content_type)
+    if _is_utf8(charset) and _valid_utf8(body):
+        # lexbor parses UTF-8 bytes; a str would be encoded back to the same bytes
+        # first (a quarter of the parse's cost), so the bytes go to it as they are.
+        return LexborHTMLParser(body)
+    return LexborHTMLParser(body.decode(charset, errors="replace"))
+
+
+def _is_utf8(charset: str) -> bool:
+    return codecs.lookup(charset).name == "utf-8"
+
+
+def _valid_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -56,8 +85,8 @@ def _control_ratio(data: bytes) -> float:
 def _looks_truncated(body: bytes) -> bool:
     # A server always ends a page it sent whole with </html>; saved fragments
     # (no <html> at all) must at least end on a closed tag.
-    if _HTML_OPEN.search(body[:65536]):
-        return not _HTML_CLOSE.search(body[-4096:])
+    if _HTML_OPEN.search(body, 0, 65536):
+        return not _HTML_CLOSE.search(body, max(len(body) - 4096, 0))
     return not body.rstrip().endswith(b">")
 
 
@@ -84,10 +113,26 @@ def text_of(node: LexborNode | None) -> str | None:
     text = clean_text(node.text(deep=True, separator=" ", strip=False))
     if text is None:
         return None
-    return _SPACE_AFTER_OPEN.sub("", _SPACE_BEFORE_CLOSE.sub("", text))
+    if _SPACE_BY_MARK.search(text):
+        text = _SPACE_AFTER_OPEN.sub("", _SPACE_BEFORE_CLOSE.sub("", text))
+    return text
 
 
-def first(root: LexborHTMLParser | LexborNode, *selectors: str) -> LexborNode | None:
+def join_paragraphs(parts: Iterable[str | None]) -> str | None:
+    """``clean_paragraphs`` for texts from ``text_of``, without cleaning them twice.
+
+    ``clean_text`` leaves what ``text_of`` gives as it is, except a text with an
+    ``&``: removing a space before ``;`` can complete an entity ("&hellip ;"), so
+    those are cleaned again.
+    """
+    kept = (clean_text(part) if "&" in part else part for part in parts if part)
+    return "\n\n".join(part for part in kept if part) or None
+
+
+Root = LexborHTMLParser | LexborNode | Finder
+
+
+def first(root: Root, *selectors: str) -> LexborNode | None:
     """The first node matching any selector, trying selectors in order."""
     for selector in selectors:
         node = root.css_first(selector)
@@ -96,7 +141,7 @@ def first(root: LexborHTMLParser | LexborNode, *selectors: str) -> LexborNode | 
     return None
 
 
-def texts(root: LexborHTMLParser | LexborNode, selector: str) -> list[str]:
+def texts(root: Root, selector: str) -> list[str]:
     """Cleaned, non-empty texts of every node matching the selector, in order."""
     found = (text_of(node) for node in root.css(selector))
     return [text for text in found if text]
@@ -109,6 +154,9 @@ def attr(node: LexborNode | None, name: str) -> str | None:
     return clean_text(node.attributes.get(name))
 
 
+MetaTags = dict[str, list[str | None]]
+
+
 def meta(tree: LexborHTMLParser, name: str) -> str | None:
     """The content of the first ``<meta name=…>`` or ``<meta property=…>``."""
     values = meta_all(tree, name)
@@ -117,14 +165,28 @@ def meta(tree: LexborHTMLParser, name: str) -> str | None:
 
 def meta_all(tree: LexborHTMLParser, name: str) -> list[str]:
     """The contents of every ``<meta>`` with this name or property, in order."""
-    found = []
-    for node in tree.css("meta[name], meta[property]"):
-        key = node.attributes.get("name") or node.attributes.get("property") or ""
-        if key.lower() == name.lower():
-            value = attr(node, "content")
-            if value:
-                found.append(value)
-    return found
+    return meta_values(meta_tags(tree), name)
+
+
+def meta_tags(tree: LexborHTMLParser) -> MetaTags:
+    """Every ``<meta>`` with a name or property: {lowercased name: raw contents, in order}.
+
+    One walk of the tree, for all the lookups a parser makes (``meta_values``).
+    """
+    tags: MetaTags = {}
+    for node in tree.css("meta"):  # cheaper than "meta[name], meta[property]"
+        attributes = node.attributes
+        if "name" not in attributes and "property" not in attributes:
+            continue
+        key = attributes.get("name") or attributes.get("property") or ""
+        tags.setdefault(key.lower(), []).append(attributes.get("content"))
+    return tags
+
+
+def meta_values(tags: MetaTags, name: str) -> list[str]:
+    """The cleaned, non-empty contents of the ``<meta>`` tags with this name, in order."""
+    found = (clean_text(content) for content in tags.get(name.lower(), ()))
+    return [content for content in found if content]
 
 
 def json_ld(tree: LexborHTMLParser) -> list[dict[str, Any]]:
@@ -170,23 +232,41 @@ def table_rows(table: LexborNode) -> tuple[list[str], list[dict[str, LexborNode]
     rows = table.css("tr")
     if not rows:
         return [], []
-    header_row = next((row for row in rows if row.css_first("th")), rows[0])
+    has_th = [row.css_first("th") is not None for row in rows]
+    header_row = rows[has_th.index(True)] if any(has_th) else rows[0]
     headers = [(text_of(cell) or "").lower() for cell in _cells(header_row)]
+    # A row equal to the header row is skipped: the same node or the same HTML (what
+    # LexborNode's == compares), with the header row's HTML serialized once.
+    header_html = header_row.html
     body: list[dict[str, LexborNode]] = []
-    for row in rows:
-        if row == header_row or (row.css_first("th") and not row.css_first("td")):
+    for row, th in zip(rows, has_th, strict=True):
+        if th and not row.css_first("td"):
+            continue
+        if row.mem_id == header_row.mem_id or row.html == header_html:
             continue
         cells = _cells(row)
         body.append({headers[i]: cell for i, cell in enumerate(cells) if i < len(headers)})
     return headers, body
 
 
+Table = tuple[LexborNode, list[str], list[dict[str, LexborNode]]]
+
+
+def read_tables(root: LexborHTMLParser | LexborNode) -> list[Table]:
+    """Every table under ``root``, read by ``table_rows``: (table, headers, rows)."""
+    return [(table, *table_rows(table)) for table in root.css("table")]
+
+
 def tables_with_headers(
-    root: LexborHTMLParser | LexborNode, *words: str
+    root: LexborHTMLParser | LexborNode | list[Table], *words: str
 ) -> Iterator[tuple[LexborNode, list[dict[str, LexborNode]]]]:
-    """Tables having, for each word, a header cell that contains it: (table, rows)."""
-    for table in root.css("table"):
-        headers, rows = table_rows(table)
+    """Tables having, for each word, a header cell that contains it: (table, rows).
+
+    ``root`` may be tables already read (``read_tables``), when a page looks
+    for tables by their headers more than once.
+    """
+    tables = root if isinstance(root, list) else read_tables(root)
+    for table, headers, rows in tables:
         if all(any(word in header for header in headers) for word in words):
             yield table, rows
 

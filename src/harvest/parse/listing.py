@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from harvest.models import Image, TopicEntry
 from harvest.normalize import clean_credit, parse_date, split_caption
 from harvest.parse.base import PageParser
+from harvest.parse.finder import Finder
 from harvest.parse.html import attr, first, is_heading, previous_elements, text_of
 
 LIST_SELECTORS = ("ul.teasers > li", "ul.teaser-list > li", "ul.teasers li", "ul.teaser-list li")
@@ -38,17 +39,23 @@ _OUTSIDE = "header, footer, nav, #related, .related-resources, .additional-info"
 class ListingPage(PageParser):
     """A listing's name, description, entries and next page."""
 
+    def __init__(self, tree: LexborHTMLParser, url: str, find: Finder | None = None) -> None:
+        super().__init__(tree, url, find)
+        # Whether an element is in a featured block, by mem_id: the items of a list
+        # share their ancestors, which are judged once a page.
+        self._featured: dict[int, bool] = {}
+
     def name(self) -> str | None:
         return self.pick(
             "name",
-            ("dom h1", lambda: text_of(first(self.tree, *NAME_SELECTORS))),
+            ("dom h1", lambda: text_of(first(self.find, *NAME_SELECTORS))),
             ("meta og:title", lambda: self.meta("og:title")),
         )
 
     def description(self) -> str | None:
         return self.pick(
             "description",
-            ("dom topic description", lambda: text_of(first(self.tree, *DESCRIPTION_SELECTORS))),
+            ("dom topic description", lambda: text_of(first(self.find, *DESCRIPTION_SELECTORS))),
             ("meta description", lambda: self.meta("description")),
         )
 
@@ -70,7 +77,7 @@ class ListingPage(PageParser):
 
     def _items(self) -> list[LexborNode]:
         for selector in LIST_SELECTORS:
-            items = self.tree.css(selector)
+            items = self.find.css(selector)
             if items:
                 return items
         return []
@@ -93,7 +100,7 @@ class ListingPage(PageParser):
             date_raw=date_raw,
             summary=text_of(first(item, ".desc", ".teaser", ".summary")),
             image=self._image(item),
-            featured=_is_featured(item),
+            featured=self._is_featured(item),
         )
 
     def _image(self, item: LexborNode) -> Image | None:
@@ -101,8 +108,10 @@ class ListingPage(PageParser):
         if img is None:
             return None
         alt = attr(img, "alt")
-        caption_text = text_of(item.css_first(".caption"))
-        credit_text = text_of(item.css_first(".credit"))
+        caption_text = credit_text = None
+        if item.css_first(".caption, .credit") is not None:  # one query for the usual none
+            caption_text = text_of(item.css_first(".caption"))
+            credit_text = text_of(item.css_first(".credit"))
         if caption_text or credit_text:
             caption, credit = caption_text, clean_credit(credit_text)
         else:
@@ -118,18 +127,33 @@ class ListingPage(PageParser):
         )
 
     def _next_link(self) -> str | None:
-        node = first(self.tree, *NEXT_SELECTORS)
+        node = first(self.find, *NEXT_SELECTORS)
         return self.link(node.attributes.get("href")) if node else None
 
+    def _is_featured(self, item: LexborNode) -> bool:
+        """True inside a block marked featured by class, or right after a "Featured" heading."""
+        unknown: list[LexborNode] = []  # item's ancestors not judged yet, nearest first
+        node = item.parent
+        featured = False
+        while node is not None and node.tag not in ("main", "body"):
+            known = self._featured.get(node.mem_id)
+            if known is not None:
+                featured = known
+                break
+            unknown.append(node)
+            if _marks_featured(node):
+                featured = True
+                break
+            node = node.parent
+        # Each of them is featured exactly when the walk from it would say so.
+        for block in unknown:
+            self._featured[block.mem_id] = featured
+        return featured
 
-def _is_featured(item: LexborNode) -> bool:
-    """True inside a block marked featured by class, or right after a "Featured" heading."""
-    node = item.parent
-    while node is not None and node.tag not in ("main", "body"):
-        if _FEATURED_CLASS.search(node.attributes.get("class") or ""):
-            return True
-        heading = next((n for n in previous_elements(node) if is_heading(n)), None)
-        if heading is not None and (text_of(heading) or "").lower() == "featured":
-            return True
-        node = node.parent
-    return False
+
+def _marks_featured(node: LexborNode) -> bool:
+    """A block marked featured by class, or right after a "Featured" heading."""
+    if _FEATURED_CLASS.search(node.attributes.get("class") or ""):
+        return True
+    heading = next((n for n in previous_elements(node) if is_heading(n)), None)
+    return heading is not None and (text_of(heading) or "").lower() == "featured"

@@ -15,18 +15,21 @@ from selectolax.lexbor import LexborNode
 
 from harvest.models import Download, Image, Money, PrintOffer
 from harvest.normalize import (
-    clean_paragraphs,
     clean_text,
     parse_doi,
     parse_isbn,
     parse_price,
     parse_size,
 )
+from harvest.parse.finder import unique
 from harvest.parse.html import (
+    Table,
     attr,
     first,
     is_heading,
+    join_paragraphs,
     previous_elements,
+    read_tables,
     tables_with_headers,
     text_of,
     texts,
@@ -53,6 +56,8 @@ _CONDUCTED = re.compile(
     re.I,
 )
 _SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
+_CLAUSES = re.compile(r"(?<=\.)\s+")
+_FILE_LINK = re.compile(r"\.(pdf|epub|mobi|zip)$", re.I)
 
 _TEXT_OFFER = re.compile(
     r"^(?:buy\s+|purchase\s+)?(?P<format>paperback|hardcover|hardback|softcover"
@@ -78,17 +83,17 @@ class ProductPage(PublicationPage):
         )
 
     def _dom_abstract(self) -> str | None:
-        node = first(self.tree, *ABSTRACT_SELECTORS)
+        node = first(self.find, *ABSTRACT_SELECTORS)
         if node is None:
             return None
         paragraphs = [text_of(p) for p in node.css("p")] or [text_of(node)]
-        return clean_paragraphs(p for p in paragraphs if p and not _BOILERPLATE.match(p))
+        return join_paragraphs(p for p in paragraphs if p and not _BOILERPLATE.match(p))
 
     def key_findings(self) -> list[str]:
-        return _unique(texts(self.tree, ".key-findings li"))
+        return _unique(texts(self.find, ".key-findings li"))
 
     def recommendations(self) -> list[str]:
-        return _unique(texts(self.tree, ".recommendations li"))
+        return _unique(texts(self.find, ".recommendations li"))
 
     def downloads(self) -> list[Download]:
         return self.pick_list(
@@ -100,7 +105,7 @@ class ProductPage(PublicationPage):
 
     def _table_downloads(self) -> list[Download]:
         rows: list[Download] = []
-        for table, body in tables_with_headers(self.tree, "format", "size"):
+        for table, body in tables_with_headers(self.tables, "format", "size"):
             section = _section_of(table)
             rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
         return _unique_by_url(rows)
@@ -125,14 +130,12 @@ class ProductPage(PublicationPage):
 
     def _button_downloads(self) -> list[Download]:
         rows = []
-        for link in self.tree.css("#buybox a[href], .buybox a[href], .btn-download a[href]"):
+        # A link listed again (it matches two of the selectors) gives the same row again.
+        links = unique(self.find.css("#buybox a[href], .buybox a[href], .btn-download a[href]"))
+        for link in links:
             href = self.link(link.attributes.get("href"))
             label = text_of(link) or ""
-            if (
-                href
-                and re.search(r"\.(pdf|epub|mobi|zip)$", href, re.I)
-                and "download" in label.lower()
-            ):
+            if href and _FILE_LINK.search(href) and "download" in label.lower():
                 rows.append(Download(format=href.rsplit(".", 1)[1].upper(), url=href))
         return _unique_by_url(rows)
 
@@ -149,24 +152,30 @@ class ProductPage(PublicationPage):
 
     def _table_offers(self) -> list[PrintOffer]:
         offers: list[PrintOffer] = []
-        for _, body in tables_with_headers(self.tree, "format", "price"):
+        for _, body in tables_with_headers(self.tables, "format", "price"):
             offers.extend(o for o in (_print_row(row) for row in body) if o)
         return offers
 
     def _buybox_offers(self) -> list[PrintOffer]:
         """Offers written as text, e.g. a select option "Paperback (96 pages): $20.00"."""
         offers: dict[str, PrintOffer] = {}
-        for node in self.tree.css(BUYBOX_OFFER_SELECTORS):
+        for node in unique(self.find.css(BUYBOX_OFFER_SELECTORS)):  # a repeat adds nothing
             offer = _text_offer(text_of(node))
             if offer is not None:
                 offers.setdefault(offer.format, offer)
         return list(offers.values())
 
     @cached_property
+    def tables(self) -> list[Table]:
+        """Every table of the page, read once for downloads and print offers."""
+        return read_tables(self.tree)
+
+    @cached_property
     def details(self) -> dict[str, str]:
         """The "Document Details" list: {label: value}, labels lowercased (read once)."""
         found: dict[str, str] = {}
-        for item in self.tree.css("#document-details li, .document-details li"):
+        items = unique(self.find.css("#document-details li, .document-details li"))
+        for item in items:  # an item listed again would add nothing
             label = text_of(item.css_first("strong"))
             text = text_of(item)
             if label and text:
@@ -200,8 +209,11 @@ class ProductPage(PublicationPage):
 
     @cached_property
     def indicia(self) -> list[str]:
-        """The sentences about sponsor, program and series below the abstract (read once)."""
-        return texts(self.tree, "#indicia p, .indicia p")
+        """The sentences about sponsor, program and series below the abstract (read once).
+
+        Each paragraph once: they are searched for the first sentence that matches.
+        """
+        return [t for t in map(text_of, unique(self.find.css("#indicia p, .indicia p"))) if t]
 
     def sponsor(self) -> str | None:
         return self.pick(
@@ -216,13 +228,13 @@ class ProductPage(PublicationPage):
     def division(self) -> str | None:
         return self.pick(
             "division",
-            ("dom research conducted by", lambda: text_of(first(self.tree, ".conducted ul li"))),
+            ("dom research conducted by", lambda: text_of(first(self.find, ".conducted ul li"))),
             ("dom indicia sentence", lambda: self._conducted(2)),
         )
 
     def _conducted(self, group: int) -> str | None:
         for sentence in self.indicia:
-            for clause in re.split(r"(?<=\.)\s+", sentence):
+            for clause in _CLAUSES.split(sentence):
                 match = _CONDUCTED.search(clause)
                 if match and match.group(group):
                     return clean_text(match.group(group))
@@ -236,7 +248,7 @@ class ProductPage(PublicationPage):
         )
 
     def cover_image(self) -> Image | None:
-        img = first(self.tree, ".cover-image img", ".product-header img[alt^='Cover']")
+        img = first(self.find, ".cover-image img", ".product-header img[alt^='Cover']")
         if img is None:
             return None
         return Image(url=self.link(img.attributes.get("src")), alt=attr(img, "alt"))

@@ -9,6 +9,7 @@ profile links; the citation meta tags are the fallback.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 from selectolax.lexbor import LexborNode
@@ -23,7 +24,7 @@ from harvest.normalize import (
     split_caption,
 )
 from harvest.parse.base import PageParser
-from harvest.parse.html import attr, first, meta_all, text_of, texts
+from harvest.parse.html import attr, first, text_of, texts
 
 _WORK_TYPES = frozenset(
     {
@@ -63,18 +64,20 @@ TYPE_SELECTORS = (
 class PublicationPage(PageParser):
     """Title, date, authors, type, topics: shared by product and commentary pages."""
 
+    @cached_property
     def _work_ld(self) -> list[dict[str, Any]]:
+        """The JSON-LD objects about the work itself (found once)."""
         return [obj for obj in self.ld if _ld_types(obj) & _WORK_TYPES]
 
     def _ld_value(self, key: str) -> Any:
-        for obj in self._work_ld():
+        for obj in self._work_ld:
             value = obj.get(key)
             if value not in (None, "", []):
                 return value
         return None
 
     def title(self) -> str | None:
-        dom = text_of(first(self.tree, *TITLE_SELECTORS))
+        dom = text_of(first(self.find, *TITLE_SELECTORS))
         structured = self.pick(
             "title",
             ("meta citation_title", lambda: self.meta("citation_title")),
@@ -96,17 +99,22 @@ class PublicationPage(PageParser):
             "subtitle",
             (
                 "dom p.subtitle",
-                lambda: text_of(first(self.tree, ".product-header .subtitle", "p.subtitle")),
+                lambda: text_of(first(self.find, ".product-header .subtitle", "p.subtitle")),
             ),
         )
 
     def published_raw(self) -> str | None:
+        return self._published_raw
+
+    @cached_property
+    def _published_raw(self) -> str | None:
+        """Read once: ``published`` needs it too."""
         return self.pick(
             "published_raw",
             (
                 "dom date",
                 lambda: (
-                    _DATE_LABEL.sub("", text_of(first(self.tree, *DATE_SELECTORS)) or "") or None
+                    _DATE_LABEL.sub("", text_of(first(self.find, *DATE_SELECTORS)) or "") or None
                 ),
             ),
             ("json-ld datePublished", lambda: _ld_text(self._ld_value("datePublished"))),
@@ -126,7 +134,7 @@ class PublicationPage(PageParser):
         )
 
     def _dom_authors(self) -> list[Author]:
-        node = first(self.tree, *AUTHOR_SELECTORS)
+        node = first(self.find, *AUTHOR_SELECTORS)
         parsed = parse_author_list(text_of(node))
         if node is None or parsed is None:
             return []
@@ -147,20 +155,20 @@ class PublicationPage(PageParser):
         return authors
 
     def _meta_authors(self) -> list[Author]:
-        names = (person_name(value) for value in meta_all(self.tree, "citation_author"))
+        names = (person_name(value) for value in self.meta_all("citation_author"))
         return [Author(name=name) for name in names if name]
 
     def content_type(self) -> str | None:
         return self.pick(
             "content_type",
-            ("dom type label", lambda: text_of(first(self.tree, *TYPE_SELECTORS))),
+            ("dom type label", lambda: text_of(first(self.find, *TYPE_SELECTORS))),
             ("meta rand-content-category", lambda: _category(self.meta("rand-content-category"))),
         )
 
     def topics(self) -> list[str]:
         return self.pick_list(
             "topics",
-            ("dom ul.related-topics", lambda: _unique(texts(self.tree, "ul.related-topics li a"))),
+            ("dom ul.related-topics", lambda: _unique(texts(self.find, "ul.related-topics li a"))),
             ("meta DC.Subject", lambda: _split_subjects(self.meta("DC.Subject"))),
         )
 
