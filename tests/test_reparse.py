@@ -222,9 +222,9 @@ def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(tmp_path: Path) ->
         "reparse", str(tmp_path / "warc"), "--out", str(tmp_path / "out"), "--workers", "1"
     )
     deadline = time.monotonic() + 30
-    while not list((tmp_path / "out").glob("*/.publications.jsonl.part")):
+    while not any(p.stat().st_size for p in (tmp_path / "out").glob("*/.publications.jsonl.part")):
         assert time.monotonic() < deadline and run.poll() is None, "reparse never got going"
-        time.sleep(0.01)
+        time.sleep(0.01)  # until some records were written
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 130, stderr
