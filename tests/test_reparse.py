@@ -8,6 +8,7 @@ warnings and kills matter.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -207,7 +208,9 @@ def test_the_archive_is_a_config_key_relative_to_the_file(tmp_path: Path) -> Non
     assert settings.archive_file_bytes == 64 * 1024 * 1024
 
 
-def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(tmp_path: Path) -> None:
+@pytest.fixture
+def big_archive(tmp_path: Path) -> Path:
+    """3,000 pages: long enough to stop a reparse in the middle."""
     body = (SITE / "www.rand.org" / "pubs" / "monographs" / "MG115.html").read_bytes()
     with WarcArchive(tmp_path / "warc", prefix="big") as archive:
         for n in range(3000):
@@ -218,13 +221,34 @@ def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(tmp_path: Path) ->
                 body=body,
                 fetched_at=datetime(2025, 12, 1, tzinfo=UTC),
             )
-    run = _harvest(
-        "reparse", str(tmp_path / "warc"), "--out", str(tmp_path / "out"), "--workers", "1"
-    )
+    return tmp_path / "warc"
+
+
+def _started(run: subprocess.Popen[str], out: Path) -> None:
+    """Wait until the reparse has written records."""
     deadline = time.monotonic() + 30
-    while not any(p.stat().st_size for p in (tmp_path / "out").glob("*/.publications.jsonl.part")):
+    while not any(p.stat().st_size for p in out.glob("*/.publications.jsonl.part")):
         assert time.monotonic() < deadline and run.poll() is None, "reparse never got going"
-        time.sleep(0.01)  # until some records were written
+        time.sleep(0.01)
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            with contextlib.suppress(OSError, ValueError):
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found.update(children)
+                todo.extend(children)
+    return found
+
+
+def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(
+    tmp_path: Path, big_archive: Path
+) -> None:
+    out = tmp_path / "out"
+    run = _harvest("reparse", str(big_archive), "--out", str(out), "--workers", "1")
+    _started(run, out)
     run.send_signal(signal.SIGINT)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == 130, stderr
@@ -233,3 +257,29 @@ def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(tmp_path: Path) ->
     assert manifest["outcome"] == "interrupted"
     assert 0 < len(_records(run_dir)) == manifest["counts"]["new"] < 3000
     assert not (tmp_path / "out" / "latest").exists()  # latest is for complete runs
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_a_killed_reparse_leaves_no_worker_behind(tmp_path: Path, big_archive: Path) -> None:
+    out = tmp_path / "out"
+    run = _harvest("reparse", str(big_archive), "--out", str(out), "--workers", "2")
+    _started(run, out)
+    pool = _descendants(run.pid)
+    assert len(pool) >= 3  # the forkserver and two workers (and the resource tracker)
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=10)  # not communicate(): the pool holds stderr open until it is gone
+    deadline = time.monotonic() + 10
+    while left := {pid for pid in pool if _running(pid)}:
+        assert time.monotonic() < deadline, f"still running after the reparse died: {left}"
+        time.sleep(0.1)
+    assert run.stderr is not None
+    run.stderr.close()
+
+
+def _running(pid: int) -> bool:
+    """True while a process exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

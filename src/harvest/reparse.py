@@ -31,7 +31,7 @@ from harvest.archive.reader import iter_positions, resolve_sources
 from harvest.fetch import is_html
 from harvest.models import SCHEMA_VERSION, ErrorRecord
 from harvest.pipeline import RunStats, new_run_id
-from harvest.workers import ParseJob, ParseResult, ignore_interrupts, parse_batch
+from harvest.workers import ParseJob, ParseResult, parse_batch, worker_init
 from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
@@ -113,7 +113,9 @@ class _Reparse:
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["harvest.workers"])
-        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=ignore_interrupts)
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
+        )
         with pool:
             pending: deque[tuple[list[ParseJob], Future[list[ParseResult]]]] = deque()
             for batch in batches:
