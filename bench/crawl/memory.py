@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+
+from procstat import rollup
 from report import Options, machine
 from run import (
     BenchError,
@@ -97,7 +100,7 @@ class ProgressSampler(TreeSampler):
         self._t0 = time.perf_counter()
 
     def sample(self) -> None:
-        rollups = [_rollup(pid) for pid in self.tree(self.pid)]
+        rollups = [rollup(pid) for pid in self.tree(self.pid)]
         main_rss, main_pss = rollups[0]
         if not main_rss:  # gone (or a zombie waiting to be reaped): nothing to sample
             return
@@ -119,19 +122,6 @@ class ProgressSampler(TreeSampler):
         peak = super().stop()
         self.publications.close()
         return peak
-
-
-def _rollup(pid: int) -> tuple[int, int]:
-    """RSS and PSS of a process in bytes, from ``/proc/PID/smaps_rollup``; zeros when gone."""
-    found = {"Rss:": 0, "Pss:": 0}
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            key, _, rest = line.partition(" ")
-            if key in found:
-                found[key] = int(rest.split()[0]) * 1024
-    except (OSError, IndexError, ValueError):
-        return 0, 0
-    return found["Rss:"], found["Pss:"]
 
 
 # -- one crawl -------------------------------------------------------------------------

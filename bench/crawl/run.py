@@ -33,6 +33,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+
+from procstat import tree
 from report import CRAWLERS, Options, Outcome, Run, machine, markdown, summarize, targets
 
 HERE = Path(__file__).resolve().parent
@@ -95,21 +98,7 @@ class TreeSampler(threading.Thread):
 
     def tree(self, pid: int) -> list[int]:
         """``pid`` (first) and its descendants now."""
-        found, todo = [], [pid]
-        while todo:
-            current = todo.pop()
-            found.append(current)
-            try:
-                tasks = os.listdir(f"/proc/{current}/task")
-            except OSError:
-                continue
-            for task in tasks:
-                try:
-                    text = Path(f"/proc/{current}/task/{task}/children").read_text()
-                except OSError:
-                    continue
-                todo.extend(int(child) for child in text.split())
-        return found
+        return tree(pid)
 
     def _rss(self, pid: int) -> int:
         try:
