@@ -10,9 +10,14 @@ import importlib.metadata
 import os
 import platform
 import statistics
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+
+from procstat import cpu_model
 
 CRAWLERS = ("harvest", "scrapy")
 
@@ -177,7 +182,7 @@ def _rounded(value: float | None) -> float | None:
 def machine() -> dict[str, Any]:
     """The facts to record with the figures."""
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpus": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "memory_gib": _memory_gib(),
@@ -185,14 +190,6 @@ def machine() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         **{f"{name}_version": _version(name) for name in ("harvest", "scrapy", "twisted", "httpx")},
     }
-
-
-def _cpu_model() -> str | None:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or None
 
 
 def _memory_gib() -> float | None:

@@ -32,6 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+
+from procstat import cpu_model
 from sampler import MIB, Measured, measure
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +66,7 @@ class BenchError(Exception):
 def machine() -> dict[str, Any]:
     """The facts to record with the figures."""
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpus": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "memory_gib": _meminfo_gib("MemTotal:"),
@@ -73,14 +76,6 @@ def machine() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "harvest_version": importlib.metadata.version("harvest"),
     }
-
-
-def _cpu_model() -> str | None:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or None
 
 
 def _meminfo_gib(key: str) -> float | None:
