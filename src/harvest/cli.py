@@ -64,6 +64,13 @@ class LogFormatChoice(enum.StrEnum):
     text = "text"
 
 
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")]
+LogFormatOption = Annotated[
+    LogFormatChoice,
+    typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
+]
+
+
 class Progress:
     """A progress bar on a terminal only (no console: every call does nothing).
 
@@ -290,16 +297,11 @@ def crawl(
             show_default=False,
         ),
     ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")
-    ] = False,
+    quiet: QuietOption = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every page as well.")
     ] = False,
-    log_format: Annotated[
-        LogFormatChoice,
-        typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
-    ] = LogFormatChoice.auto,
+    log_format: LogFormatOption = LogFormatChoice.auto,
 ) -> None:
     """Crawl from seed pages, following listings to publications, and write JSONL.
 
@@ -439,13 +441,8 @@ def reparse(
     max_error_rate: Annotated[
         float, typer.Option(help="Exit 1 when more than this share of pages failed.", min=0, max=1)
     ] = 0.05,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")
-    ] = False,
-    log_format: Annotated[
-        LogFormatChoice,
-        typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
-    ] = LogFormatChoice.auto,
+    quiet: QuietOption = False,
+    log_format: LogFormatOption = LogFormatChoice.auto,
 ) -> None:
     """Re-extract archived pages with this harvest's parsers, without fetching.
 
