@@ -47,7 +47,7 @@ def state(tmp_path: Path) -> Iterator[State]:
 
 
 def test_each_canonical_url_is_admitted_once(state: State) -> None:
-    frontier = Frontier(SCOPE, state, "run-1")
+    frontier = Frontier(SCOPE, state)
     (seed,) = frontier.seeds(["https://www.rand.org/topics/security-cooperation.html"] * 2)
     state.start_pass("digest", [(seed.url, seed.depth)])
     links = [
@@ -64,7 +64,7 @@ def test_each_canonical_url_is_admitted_once(state: State) -> None:
 
 
 def test_limits(state: State) -> None:
-    frontier = Frontier(SCOPE, state, "run-1", max_pages=2, max_depth=1)
+    frontier = Frontier(SCOPE, state, max_pages=2, max_depth=1)
     parent = Request("https://www.rand.org/topics/security-cooperation.html", 1)
     admitted = frontier.admit_links(IN_SCOPE[:3], parent)
     assert admitted == []  # depth 2 > max_depth 1
@@ -75,7 +75,7 @@ def test_limits(state: State) -> None:
 
 
 def test_a_url_is_claimed_once_a_pass(state: State) -> None:
-    first = Frontier(SCOPE, state, "run-1")
+    first = Frontier(SCOPE, state)
     (seed,) = first.seeds(["https://www.rand.org/topics/security-cooperation.html"])
     state.start_pass("digest", [(seed.url, seed.depth)])
     (a, b) = first.admit_links(IN_SCOPE[:2], seed)
@@ -88,7 +88,7 @@ def test_a_url_is_claimed_once_a_pass(state: State) -> None:
     first.release(b.url, target)
     assert not first.claim(b) and not first.claim(Request(target, 1))  # done in the state
     # the next run (the first died): what was finished stays done, the rest is claimable
-    second = Frontier(SCOPE, state, "run-2")
+    second = Frontier(SCOPE, state)
     assert second.admitted == 4
     assert second.claim(a) and second.claim(seed)
     assert not second.claim(b) and not second.claim(Request(target, 1))

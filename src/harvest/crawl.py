@@ -61,14 +61,12 @@ class Frontier:
         self,
         scope: Scope,
         state: State,
-        run_id: str,
         *,
         max_pages: int | None = None,
         max_depth: int | None = None,
     ) -> None:
         self.scope = scope
         self.state = state
-        self.run_id = run_id
         self.max_pages = max_pages
         self.max_depth = max_depth
         self.admitted = state.frontier_size()

@@ -46,7 +46,7 @@ Stage = Literal["fetch", "parse", "write"]
 Change = Literal["new", "updated", "unchanged"]
 
 
-def _utc_text(value: datetime) -> str:
+def utc_text(value: datetime) -> str:
     """ISO 8601 in UTC with a Z; a naive time is taken as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -128,7 +128,7 @@ class Record(BaseModel):
 
     @field_serializer("fetched_at")
     def _utc_iso(self, value: datetime) -> str:
-        return _utc_text(value)
+        return utc_text(value)
 
 
 class Publication(Record):
@@ -205,7 +205,7 @@ class ErrorRecord(BaseModel):
 
     @field_serializer("at")
     def _utc_iso(self, value: datetime) -> str:
-        return _utc_text(value)
+        return utc_text(value)
 
 
 AnyRecord = Publication | Topic

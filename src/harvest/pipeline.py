@@ -35,7 +35,7 @@ from harvest.crawl import Frontier, Request, Scope
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
-from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage
+from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage, utc_text
 from harvest.normalize import canonical_url
 from harvest.recovery import recover, recover_dead_runs
 from harvest.settings import Settings
@@ -172,7 +172,11 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
     settings, state, run_id = run.settings, run.state, run.writer.run_id
     recovered = recover_dead_runs(state, by=run_id)
     state.begin_run(
-        run_id, _iso(run.stats.started_at), settings.config_digest, os.getpid(), settings.out_dir
+        run_id,
+        utc_text(run.stats.started_at),
+        settings.config_digest,
+        os.getpid(),
+        settings.out_dir,
     )
     log.info(
         "run %s started (state %s)",
@@ -262,7 +266,6 @@ class _Run:
         self.frontier = Frontier(
             Scope(frozenset(settings.allowed_hosts), Scope.default_patterns()),
             state,
-            writer.run_id,
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
         )
@@ -454,7 +457,7 @@ class _Run:
             self.queue.put_nowait(link)
         update = _validators(page) | {
             "status": page.status,
-            "fetched_at": _iso(page.fetched_at),
+            "fetched_at": utc_text(page.fetched_at),
             "kind": result.page_kind,
             "content_sha256": digest,
             "record_sha256": result.record_sha256,
@@ -472,7 +475,10 @@ class _Run:
         links = self.frontier.admit_links(known.links, request)
         for link in links:
             self.queue.put_nowait(link)
-        update = _validators(page) | {"status": page.status, "fetched_at": _iso(page.fetched_at)}
+        update = _validators(page) | {
+            "status": page.status,
+            "fetched_at": utc_text(page.fetched_at),
+        }
         self._finish(request.url, "unchanged", PageUpdate(**update), also=page.final_url)
 
     def _duplicate(self, url: str) -> None:
@@ -515,8 +521,8 @@ class _Run:
                 at=at,
             )
         )
-        removed_at = _iso(at) if outcome == "removed" else None
-        update = PageUpdate(status=status, fetched_at=_iso(at), removed_at=removed_at)
+        removed_at = utc_text(at) if outcome == "removed" else None
+        update = PageUpdate(status=status, fetched_at=utc_text(at), removed_at=removed_at)
         self._finish(request_url or url, outcome, update, also=url)
 
     def _finish(
@@ -553,8 +559,8 @@ class _Run:
             "outcome": "interrupted" if self.interrupted else "complete",
             "interrupted_by": self.interrupted,
             "config_digest": settings.config_digest,
-            "started_at": _iso(stats.started_at),
-            "finished_at": _iso(finished),
+            "started_at": utc_text(stats.started_at),
+            "finished_at": utc_text(finished),
             "duration_s": round(duration, 3),
             "seeds": list(settings.seeds),
             "source": str(settings.replay_dir) if settings.replay_dir else "live",
@@ -602,7 +608,3 @@ class _Run:
 def _validators(page: FetchedPage) -> dict[str, Any]:
     headers = {key.lower(): value for key, value in page.headers.items()}
     return {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

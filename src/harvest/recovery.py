@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harvest._version import __version__
-from harvest.models import SCHEMA_VERSION
+from harvest.models import SCHEMA_VERSION, utc_text
 from harvest.state import RunRow, State
 from harvest.write import FILES
 from harvest.write.run import point_latest, read_manifest, recover_run
@@ -37,7 +37,7 @@ def recover_dead_runs(state: State, by: str) -> list[dict[str, Any]]:
 def recover(state: State, row: RunRow, by: str, outcome: str = "killed") -> dict[str, Any]:
     """Publish one dead run's checkpointed output; a summary for the new run's manifest."""
     run_dir = Path(row.out_dir) / row.run_id
-    finished = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    finished = utc_text(datetime.now(UTC))
     published = read_manifest(run_dir)
     if published is not None:  # it died after publishing, before saying so
         ended = str(published.get("outcome"))

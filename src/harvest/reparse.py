@@ -14,12 +14,11 @@ still succeeds.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +28,9 @@ from harvest._version import __version__
 from harvest.archive import ArchivedPage, ArchiveProblem
 from harvest.archive.reader import iter_positions, resolve_sources
 from harvest.fetch import is_html
-from harvest.models import SCHEMA_VERSION, ErrorRecord
+from harvest.models import SCHEMA_VERSION, ErrorRecord, utc_text
 from harvest.pipeline import RunStats, new_run_id
-from harvest.workers import ParseJob, ParseResult, parse_batch, worker_init
+from harvest.workers import ParseJob, ParseResult, parse_batch, process_pool
 from harvest.write import FILES, RunWriter
 
 log = logging.getLogger("harvest")
@@ -111,12 +110,7 @@ class _Reparse:
             for batch in batches:
                 self._write(batch, parse_batch(batch), progress)
             return
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["harvest.workers"])
-        pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
-        )
-        with pool:
+        with process_pool(self.workers) as pool:
             pending: deque[tuple[list[ParseJob], Future[list[ParseResult]]]] = deque()
             for batch in batches:
                 pending.append((batch, pool.submit(parse_batch, batch)))
@@ -183,8 +177,8 @@ class _Reparse:
             "command": "reparse",
             "outcome": "interrupted" if self.interrupted else "complete",
             "interrupted_by": self.interrupted,
-            "started_at": _iso(stats.started_at),
-            "finished_at": _iso(finished),
+            "started_at": utc_text(stats.started_at),
+            "finished_at": utc_text(finished),
             "duration_s": round(duration, 3),
             "source": [str(path) for path in self.paths],
             "workers": self.workers,
@@ -236,7 +230,3 @@ def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -160,10 +160,21 @@ def _exit_with(parent: int, every_s: float = 1.0) -> None:
         time.sleep(every_s)
         try:
             os.kill(parent, 0)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):  # gone (or its pid reused by another user)
             os._exit(1)
-        except PermissionError:  # the pid was taken by another user's process
-            os._exit(1)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` parse processes, each set up by ``worker_init``.
+
+    They come from a forkserver (no fork of a process with threads) that has
+    imported harvest once, so each starts without importing it again.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["harvest.workers"])
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
+    )
 
 
 def _worker_up() -> bool:
@@ -184,11 +195,7 @@ class Parser:
         self._pool: ProcessPoolExecutor | None = None
         self._ready: asyncio.Future[bool] | None = None
         if workers > 0:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["harvest.workers"])
-            self._pool = ProcessPoolExecutor(
-                workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
-            )
+            self._pool = process_pool(workers)
 
     @property
     def pooled(self) -> bool:

@@ -157,12 +157,6 @@ def attr(node: LexborNode | None, name: str) -> str | None:
 MetaTags = dict[str, list[str | None]]
 
 
-def meta(tree: LexborHTMLParser, name: str) -> str | None:
-    """The content of the first ``<meta name=…>`` or ``<meta property=…>``."""
-    values = meta_all(tree, name)
-    return values[0] if values else None
-
-
 def meta_all(tree: LexborHTMLParser, name: str) -> list[str]:
     """The contents of every ``<meta>`` with this name or property, in order."""
     return meta_values(meta_tags(tree), name)
