@@ -169,8 +169,15 @@ def outcome(url: str, body: bytes) -> dict[str, Any]:
         "links": list(parsed.links),
         # A list, not a dict: the JSON is written with sorted keys, and the order in
         # which fields were read is part of what must not change.
-        "provenance": [[k, dataclasses.asdict(v)] for k, v in parsed.provenance.items()],
+        "provenance": [[k, _fields(v)] for k, v in parsed.provenance.items()],
     }
+
+
+def _fields(provenance: Any) -> dict[str, Any]:
+    """A Provenance as a dict, whether a dataclass (before) or a named tuple (now)."""
+    if dataclasses.is_dataclass(provenance):
+        return dataclasses.asdict(provenance)
+    return dict(provenance._asdict())
 
 
 def cases(pages: dict[str, tuple[str, bytes]]) -> dict[str, dict[str, Any]]:
