@@ -1,9 +1,8 @@
 """The shared parse helpers give what the plain lexbor calls they stand in for give.
 
 ``Finder`` answers whole-page queries by searching inside the elements every match
-must lie in; ``Subtree`` answers simple queries about a listing entry from one reading;
-``load_html`` hands lexbor UTF-8 bytes as they are; ``text_of`` looks for work before
-its substitutions; ``join_paragraphs`` skips a second cleaning. Each
+must lie in; ``load_html`` hands lexbor UTF-8 bytes as they are; ``text_of`` looks
+for work before its substitutions; ``join_paragraphs`` skips a second cleaning. Each
 is a speed-up only: these tests hold them to the plain answers, node for node.
 """
 
@@ -20,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from harvest.normalize import clean_paragraphs
 from harvest.parse import commentary, listing, product, publication
 from harvest.parse.classify import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
-from harvest.parse.finder import Finder, Subtree, anchor_of, unique
+from harvest.parse.finder import Finder, anchor_of, unique
 from harvest.parse.html import (
     _SPACE_AFTER_OPEN,
     _SPACE_BEFORE_CLOSE,
@@ -258,110 +257,3 @@ def test_table_rows_reads_tables_as_first_written() -> None:
         headers, rows = table_rows(table)
         as_ids = [{header: cell.mem_id for header, cell in row.items()} for row in rows]
         assert (headers, as_ids) == _table_rows_as_first_written(table)
-
-
-# What listing entries are asked, and shapes Subtree must hand to lexbor.
-SUBTREE_SELECTORS = [
-    *listing.TITLE_SELECTORS,
-    "a[href]",
-    ".date",
-    ".type",
-    ".desc",
-    ".teaser",
-    ".summary",
-    "img",
-    ".caption, .credit",
-    ".caption",
-    ".credit",
-    "p.date.x",
-    "li",
-    "h3 a",
-    ".hasImg",
-    ".hasimg",
-    "[href]",
-    "a[href^='/']",
-]
-ENTRIES = """<ul class="teasers"><li class="hasImg"><a href="/a"><img src="/i.jpg" alt="A"></a>
-<div class="text"><p class="type">Report</p><h3 class="title"><a href="/a">A</a></h3>
-<p class="DATE date">2020</p><p class="desc x">d</p></div></li>
-<li class="Title"><h2>B<a>no href</a></h2><a href="/b">b</a><span class="caption">c</span></li>
-<li><svg><a xlink:href="/s"><title>s</title></a></svg><h4 class="title">C</h4></li>
-<li class="x	y"><h3>D</h3><template><a href="/t">t</a></template><p class="credit">c</p></li>
-<li class="  title  summary "><p class="date x">E</p><a href=""><h3>E</h3></a></li></ul>"""
-
-
-def _entry_trees() -> list[tuple[str, LexborHTMLParser]]:
-    trees = [(name, tree) for name, tree in TREES if tree.css_first("ul.teasers, ul.teaser-list")]
-    trees.append(("entries, no-quirks", LexborHTMLParser("<!DOCTYPE html>" + ENTRIES)))
-    trees.append(("entries, quirks", LexborHTMLParser(ENTRIES)))
-    trees.append(("entries, limited quirks", LexborHTMLParser(_LIMITED_QUIRKS + ENTRIES)))
-    return trees
-
-
-_LIMITED_QUIRKS = (
-    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
-    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
-)
-
-
-@pytest.mark.parametrize("selector", SUBTREE_SELECTORS)
-def test_subtree_gives_what_lexbor_gives(selector: str) -> None:
-    trees = _entry_trees()
-    assert len(trees) > 4
-    for name, tree in trees:
-        find = Finder(tree)
-        for item in tree.css("li"):
-            parts = Subtree(item, find)
-            found, expected = parts.css_first(selector), item.css_first(selector)
-            assert (found and found.mem_id) == (expected and expected.mem_id), (name, selector)
-            for inner in [item, *item.css("*")]:
-                found = parts.css_first(selector, within=inner)
-                expected = inner.css_first(selector)
-                assert (found and found.mem_id) == (expected and expected.mem_id), (
-                    name,
-                    selector,
-                    inner.tag,
-                )
-
-
-FRAGMENT = st.lists(
-    st.sampled_from(
-        [
-            '<p class="date">',
-            '<p class="Date">',
-            '<h3 class="title">',
-            "<h3>",
-            "<h2>",
-            '<a href="/x">',
-            "<a>",
-            '<img src="/i">',
-            '<span class="caption credit">',
-            '<div class="text x">',
-            '<div class="TEXT">',
-            "<svg>",
-            "<template>",
-            "</p>",
-            "</h3>",
-            "</a>",
-            "</div>",
-            "</span>",
-            "</svg>",
-            "</template>",
-            "t",
-            '<li class="y">',
-        ]
-    ),
-    max_size=14,
-).map("".join)
-
-
-@settings(max_examples=300, deadline=None)
-@given(FRAGMENT, st.booleans())
-def test_subtree_gives_what_lexbor_gives_on_any_entry(html: str, quirks: bool) -> None:
-    tree = LexborHTMLParser(("" if quirks else "<!DOCTYPE html>") + "<ul><li>" + html + "</ul>")
-    item = tree.css_first("li")
-    assert item is not None
-    parts = Subtree(item, Finder(tree))
-    for selector in SUBTREE_SELECTORS:
-        found, expected = parts.css_first(selector), item.css_first(selector)
-        assert (found and found.mem_id) == (expected and expected.mem_id), selector

@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from harvest.errors import ParseError
 from harvest.normalize import clean_text
-from harvest.parse.finder import Finder, Subtree
+from harvest.parse.finder import Finder
 
 _CHARSET_HEADER = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CHARSET_META = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -132,7 +132,7 @@ def join_paragraphs(parts: Iterable[str | None]) -> str | None:
 Root = LexborHTMLParser | LexborNode | Finder
 
 
-def first(root: Root | Subtree, *selectors: str) -> LexborNode | None:
+def first(root: Root, *selectors: str) -> LexborNode | None:
     """The first node matching any selector, trying selectors in order."""
     for selector in selectors:
         node = root.css_first(selector)

@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from harvest.models import Image, TopicEntry
 from harvest.normalize import clean_credit, parse_date, split_caption
 from harvest.parse.base import PageParser
-from harvest.parse.finder import Finder, Subtree
+from harvest.parse.finder import Finder
 from harvest.parse.html import attr, first, is_heading, previous_elements, text_of
 
 LIST_SELECTORS = ("ul.teasers > li", "ul.teaser-list > li", "ul.teasers li", "ul.teaser-list li")
@@ -83,28 +83,27 @@ class ListingPage(PageParser):
         return []
 
     def _entry(self, item: LexborNode) -> TopicEntry | None:
-        parts = Subtree(item, self.find)  # the entry is asked ten questions: read it once
-        title_node = first(parts, *TITLE_SELECTORS)
-        link = (parts.css_first("a[href]", within=title_node) if title_node else None) or (
-            parts.css_first("a[href]")
+        title_node = first(item, *TITLE_SELECTORS)
+        link = (title_node.css_first("a[href]") if title_node else None) or item.css_first(
+            "a[href]"
         )
         title = text_of(title_node)
         url = self.link(link.attributes.get("href")) if link else None
         if not title or not url:
             return None
-        date_raw = text_of(parts.css_first(".date"))
+        date_raw = text_of(item.css_first(".date"))
         return TopicEntry(
-            content_type=text_of(parts.css_first(".type")),
+            content_type=text_of(item.css_first(".type")),
             title=title,
             url=url,
             date=parse_date(date_raw),
             date_raw=date_raw,
-            summary=text_of(first(parts, ".desc", ".teaser", ".summary")),
-            image=self._image(parts),
+            summary=text_of(first(item, ".desc", ".teaser", ".summary")),
+            image=self._image(item),
             featured=self._is_featured(item),
         )
 
-    def _image(self, item: Subtree) -> Image | None:
+    def _image(self, item: LexborNode) -> Image | None:
         img = item.css_first("img")
         if img is None:
             return None
