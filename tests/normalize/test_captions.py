@@ -191,9 +191,9 @@ def test_split_caption_searches_from_the_first_marker_word_as_from_the_start(tex
     """The speed-up (marker search from the first marker word, none without one) gives
     what searching the whole text gives."""
     fast = split_caption(text)
-    original = captions._first_marker_word
-    captions._first_marker_word = lambda text: 0  # type: ignore[assignment]
+    original = captions.first_word
+    captions.first_word = lambda text, words: 0  # type: ignore[assignment]
     try:
         assert fast == split_caption(text)
     finally:
-        captions._first_marker_word = original
+        captions.first_word = original

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from harvest.normalize._words import first_word
 from harvest.normalize.text import clean_text
 
 _BY_MARKER = (
@@ -119,25 +120,12 @@ def split_caption(text: str | None) -> tuple[str | None, str | None]:
     paren = _paren_credit(cleaned)
     if paren:
         return paren
-    start = _first_marker_word(cleaned)
+    start = first_word(cleaned, _MARKER_WORDS)
     if start is None:  # no marker, no credit segment: all caption
         return _caption(cleaned), None
-    # No match can begin before the first marker word's lead: searching from there
-    # finds the match a search from 0 would.
+    # No match can begin before the first marker word's lead (``search_from_words``).
     inline = _INLINE_MARKER.search(cleaned, max(start - _LONGEST_LEAD, 0))
     if inline:
         caption = cleaned[: inline.start()] + inline["lead"].strip(_CAPTION_TAIL)
         return _caption(caption), clean_credit(cleaned[inline.end("marker") :])
     return _segment_credit(cleaned) or (_caption(cleaned), None)
-
-
-def _first_marker_word(text: str) -> int | None:
-    """Where the first of ``_MARKER_WORDS`` begins in a clean text, any case; None when
-    there is none. 0 for a non-ASCII text, which is searched whole: lowercasing can
-    change its length, and the regexes' IGNORECASE matches more than ASCII there
-    ("ſ" for "s")."""
-    if not text.isascii():
-        return 0
-    lower = text.lower()
-    found = [i for i in map(lower.find, _MARKER_WORDS) if i >= 0]
-    return min(found) if found else None

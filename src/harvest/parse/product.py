@@ -21,6 +21,7 @@ from harvest.normalize import (
     parse_price,
     parse_size,
 )
+from harvest.normalize._words import first_word, search_from_words
 from harvest.parse.finder import unique
 from harvest.parse.html import (
     Table,
@@ -56,6 +57,12 @@ _CONDUCTED = re.compile(
     re.I,
 )
 _SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
+# A word every match of each pattern above begins with: the indicia sentences are
+# searched from it (``search_from_words``), or not at all without it.
+_SPONSOR_WORDS = ("sponsored", "funded", "supported", "commissioned")
+_FUNDED_WORDS = ("funding",)
+_CONDUCTED_WORDS = ("conducted",)
+_SERIES_WORDS = ("part of the",)
 _CLAUSES = re.compile(r"(?<=\.)\s+")
 _FILE_LINK = re.compile(r"\.(pdf|epub|mobi|zip)$", re.I)
 
@@ -218,8 +225,11 @@ class ProductPage(PublicationPage):
     def sponsor(self) -> str | None:
         return self.pick(
             "sponsor",
-            ("dom indicia sentence", lambda: _match(_SPONSOR, self.indicia)),
-            ("dom indicia funding sentence", lambda: _match(_FUNDED, self.indicia)),
+            ("dom indicia sentence", lambda: _match(_SPONSOR, _SPONSOR_WORDS, self.indicia)),
+            (
+                "dom indicia funding sentence",
+                lambda: _match(_FUNDED, _FUNDED_WORDS, self.indicia),
+            ),
         )
 
     def program(self) -> str | None:
@@ -234,8 +244,10 @@ class ProductPage(PublicationPage):
 
     def _conducted(self, group: int) -> str | None:
         for sentence in self.indicia:
+            if first_word(sentence, _CONDUCTED_WORDS) is None:  # no clause of it can match
+                continue
             for clause in _CLAUSES.split(sentence):
-                match = _CONDUCTED.search(clause)
+                match = search_from_words(_CONDUCTED, clause, _CONDUCTED_WORDS)
                 if match and match.group(group):
                     return clean_text(match.group(group))
         return None
@@ -243,7 +255,7 @@ class ProductPage(PublicationPage):
     def series(self) -> str | None:
         return self.pick(
             "series",
-            ("dom indicia sentence", lambda: _match(_SERIES, self.indicia)),
+            ("dom indicia sentence", lambda: _match(_SERIES, _SERIES_WORDS, self.indicia)),
             ("dom document details", lambda: self.details.get("series") or None),
         )
 
@@ -308,9 +320,9 @@ def _offer(name: str, pages_text: str, price_text: str | None) -> PrintOffer:
     )
 
 
-def _match(pattern: re.Pattern[str], sentences: list[str]) -> str | None:
+def _match(pattern: re.Pattern[str], words: tuple[str, ...], sentences: list[str]) -> str | None:
     for sentence in sentences:
-        match = pattern.search(sentence)
+        match = search_from_words(pattern, sentence, words)
         if match:
             return clean_text(match.group(1))
     return None
