@@ -21,7 +21,7 @@ import os
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -452,9 +452,7 @@ class _Run:
         change = result.change or "unchanged"
         self.stats.outcomes[change] += 1
         self.stats.saw_record(result.page_kind, result.filled)
-        links = self.frontier.admit_links(result.links, request)
-        for link in links:
-            self.queue.put_nowait(link)
+        self._follow(result.links, request)
         update = _validators(page) | {
             "status": page.status,
             "fetched_at": utc_text(page.fetched_at),
@@ -467,14 +465,17 @@ class _Run:
         }
         self._finish(request.url, change, PageUpdate(**update), also=url)
 
+    def _follow(self, links: Iterable[str], request: Request) -> None:
+        """Queue the links of a page that the frontier admits (in scope, new, in limits)."""
+        for link in self.frontier.admit_links(links, request):
+            self.queue.put_nowait(link)
+
     def _unchanged(self, request: Request, known: PageState, page: FetchedPage) -> None:
         """A page as last emitted (304, or the same body): no record, its known links followed."""
         self.stats.outcomes["unchanged"] += 1
         if known.kind is not None:
             self.stats.saw_record(known.kind, known.filled)
-        links = self.frontier.admit_links(known.links, request)
-        for link in links:
-            self.queue.put_nowait(link)
+        self._follow(known.links, request)
         update = _validators(page) | {
             "status": page.status,
             "fetched_at": utc_text(page.fetched_at),

@@ -29,7 +29,7 @@ from harvest.archive import ArchivedPage, ArchiveProblem
 from harvest.archive.reader import iter_positions, resolve_sources
 from harvest.fetch import is_html
 from harvest.models import SCHEMA_VERSION, ErrorRecord, utc_text
-from harvest.pipeline import RunStats, new_run_id
+from harvest.pipeline import RunResult, RunStats, new_run_id
 from harvest.workers import ParseJob, ParseResult, parse_batch, process_pool
 from harvest.write import FILES, RunWriter
 
@@ -40,13 +40,9 @@ Progress = Callable[[int, int, int], None]  # (pages done, archive bytes read, b
 
 
 @dataclass(frozen=True)
-class ReparseResult:
-    """Where a reparse wrote and what it counted."""
+class ReparseResult(RunResult):
+    """Where a reparse wrote and what it counted, and what was wrong in the archives."""
 
-    run_dir: Path
-    manifest: dict[str, Any]
-    error_rate: float
-    interrupted: str | None = None
     problems: list[ArchiveProblem] = field(default_factory=list)
 
 
