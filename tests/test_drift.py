@@ -43,9 +43,10 @@ def test_pages_losing_their_date_exit_3_naming_published(tmp_path: Path) -> None
     (drift,) = [e for e in events if e["event"] == "drift" and e["field"] == "published"]
     assert drift["before"] == 1.0 and drift["after"] == 0.0
     assert "'published'" in events[-1]["message"] and events[-1]["level"] == "error"
-    manifest = json.loads(
-        (tmp_path / sorted(os.listdir(tmp_path))[1] / "manifest.json").read_text()
-    )
+    # The second run's folder by its id (two runs in the same second sort by their random
+    # suffixes, not in the order they ran).
+    second_id = next(e["run_id"] for e in events if e["event"] == "run_start")
+    manifest = json.loads((tmp_path / second_id / "manifest.json").read_text())
     alarms = manifest["drift"]["alarms"]
     assert manifest["drift"]["compared_with"] == first.manifest["run_id"]
     assert {a["field"] for a in alarms if a["alarm"] == "coverage"} >= {"published"}
