@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpcore
 import pytest
 
 from harvest.errors import FetchError
 from harvest.fetch import FetchConfig, Fetcher
-from harvest.fetch.guard import AddressPolicy, GuardedBackend, GuardedTransport, is_public
+from harvest.fetch.guard import AddressPolicy, checked_addresses, is_public
+from harvest.fetch.http1 import Http1Transport
 from tests.faultserver import HOST, TOPIC, fault_site
 
 
@@ -65,7 +65,7 @@ def _resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     return resolve
 
 
-def _fetch(url: str, transport: GuardedTransport) -> None:
+def _fetch(url: str, transport: Http1Transport) -> None:
     async def go() -> None:
         config = FetchConfig(delay_s=0, attempts=1, obey_robots=False, connect_timeout_s=2)
         async with Fetcher(config, transport) as fetcher:
@@ -76,9 +76,7 @@ def _fetch(url: str, transport: GuardedTransport) -> None:
 
 def test_a_public_name_that_resolves_to_loopback_is_refused(tmp_path: Path) -> None:
     with fault_site() as site:
-        transport = GuardedTransport(
-            AddressPolicy(), max_connections=2, resolver=_resolver({HOST: ["127.0.0.1"]})
-        )
+        transport = Http1Transport(AddressPolicy(), resolver=_resolver({HOST: ["127.0.0.1"]}))
         with pytest.raises(FetchError, match="non-public address") as caught:
             _fetch(site.url(TOPIC), transport)
         assert site.hits == []  # refused before connecting
@@ -86,27 +84,15 @@ def test_a_public_name_that_resolves_to_loopback_is_refused(tmp_path: Path) -> N
 
 
 def test_a_mixed_answer_connects_only_to_the_public_address() -> None:
-    seen: list[str] = []
-
-    class Recorder(httpcore.AsyncNetworkBackend):
-        async def connect_tcp(
-            self, host: str, port: int, **kwargs: object
-        ) -> httpcore.AsyncNetworkStream:
-            seen.append(host)
-            raise httpcore.ConnectError("recorded")
-
-    backend = GuardedBackend(
-        AddressPolicy(), _resolver({"mixed.example": ["10.0.0.1", "93.184.216.34"]}), Recorder()
-    )
-    with pytest.raises(httpcore.ConnectError):
-        asyncio.run(backend.connect_tcp("mixed.example", 80))
-    assert seen == ["93.184.216.34"]
+    resolve = _resolver({"mixed.example": ["10.0.0.1", "93.184.216.34", "::1", "2001:db8::1"]})
+    addresses = asyncio.run(checked_addresses(AddressPolicy(), resolve, "mixed.example", 80, 1.0))
+    assert addresses == ["93.184.216.34"]
 
 
 def test_a_pinned_host_connects_to_its_address() -> None:
     with fault_site() as site:
         policy = AddressPolicy.for_hosts([HOST], {HOST: "127.0.0.1"})
-        _fetch(site.url(TOPIC), GuardedTransport(policy, max_connections=2))
+        _fetch(site.url(TOPIC), Http1Transport(policy))
         assert [hit.path for hit in site.hits] == [TOPIC]
 
 
@@ -114,20 +100,20 @@ def test_a_private_ip_literal_is_refused_unless_named() -> None:
     with fault_site() as site:
         url = f"http://127.0.0.1:{site.port}{TOPIC}"
         with pytest.raises(FetchError, match="non-public"):
-            _fetch(url, GuardedTransport(AddressPolicy(), max_connections=2))
-        _fetch(url, GuardedTransport(AddressPolicy.for_hosts(["127.0.0.1"], {}), max_connections=2))
+            _fetch(url, Http1Transport(AddressPolicy()))
+        _fetch(url, Http1Transport(AddressPolicy.for_hosts(["127.0.0.1"], {})))
         assert [hit.path for hit in site.hits] == [TOPIC]
 
 
 def test_an_unresolvable_host_is_a_network_error() -> None:
-    transport = GuardedTransport(AddressPolicy(), max_connections=2, resolver=_resolver({}))
+    transport = Http1Transport(AddressPolicy(), resolver=_resolver({}))
     with pytest.raises(FetchError, match="cannot resolve") as caught:
         _fetch("http://nowhere.example/pubs/x.html", transport)
     assert caught.value.outcome == "network"
 
 
 def test_the_default_fetcher_transport_is_guarded() -> None:
-    # The Fetcher builds a GuardedTransport itself when given none: a crawl with a
+    # The Fetcher builds a guarded Http1Transport itself when given none: a crawl with a
     # seed on 127.0.0.1 works only because the seed names that host.
     with fault_site() as site:
         url = f"http://127.0.0.1:{site.port}{TOPIC}"

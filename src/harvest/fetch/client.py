@@ -36,7 +36,8 @@ from tenacity.stop import stop_base
 from harvest._version import __version__
 from harvest.errors import FetchError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
-from harvest.fetch.guard import AddressPolicy, BlockedAddressError, guarded_transport
+from harvest.fetch.guard import AddressPolicy, BlockedAddressError
+from harvest.fetch.http1 import Http1Transport
 from harvest.fetch.politeness import Gates, Turn
 from harvest.fetch.robots import RobotsRules
 from harvest.normalize import host_of
@@ -221,7 +222,7 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         if transport is None:
             policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
-            transport = guarded_transport(policy, max_connections=config.concurrency)
+            transport = Http1Transport(policy, max_idle_per_origin=config.concurrency)
         self._client = httpx.AsyncClient(
             transport=transport,
             headers={
