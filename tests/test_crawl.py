@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harvest.crawl import Frontier, Request, Scope
+from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing
 from harvest.state import State
 
 SCOPE = Scope.for_seeds(["https://www.rand.org/topics/security-cooperation.html"])
@@ -92,3 +93,53 @@ def test_a_url_is_claimed_once_a_pass(state: State) -> None:
     assert second.admitted == 4
     assert second.claim(a) and second.claim(seed)
     assert not second.claim(b) and not second.claim(Request(target, 1))
+
+
+@pytest.mark.parametrize(
+    ("url", "listing"),
+    [
+        ("https://www.rand.org/topics/security-cooperation.html", True),
+        ("https://www.rand.org/topics/china.html?page=3", True),
+        ("https://www.rand.org/pubs.html?start=40", True),
+        ("http://www.rand.org:8080/topics/bench.html", True),
+        ("https://www.rand.org/pubs/research_reports/RR2646.html", False),
+        ("https://www.rand.org/pubs/commentary/2024/05/x.html", False),
+        ("https://www.rand.org/blog/2024/05/x.html", False),
+        ("https://www.rand.org/topics/china.html/more", False),
+        ("https://www.rand.org/pubs.htmlx", False),
+    ],
+)
+def test_listing_urls(url: str, listing: bool) -> None:
+    assert is_listing(url) is listing
+
+
+def test_the_queue_serves_listing_pages_first_each_group_in_order() -> None:
+    async def go() -> list[str]:
+        queue = CrawlQueue()
+        for url in ("/pubs/a.html", "/topics/t.html?page=2", "/pubs/b.html", "/topics/u.html"):
+            queue.put_nowait(Request(f"https://www.rand.org{url}", 1))
+        assert (queue.qsize(), queue.empty()) == (4, False)
+        taken = [(await queue.get()).url.removeprefix("https://www.rand.org") for _ in range(4)]
+        assert (queue.qsize(), queue.empty()) == (0, True)
+        for _ in taken:
+            queue.task_done()
+        await asyncio.wait_for(queue.join(), 1)  # join and task_done work as on any queue
+        return taken
+
+    assert asyncio.run(go()) == [
+        "/topics/t.html?page=2",
+        "/topics/u.html",
+        "/pubs/a.html",
+        "/pubs/b.html",
+    ]
+
+
+def test_a_waiting_worker_gets_a_listing_page_put_later() -> None:
+    async def go() -> str:
+        queue = CrawlQueue()
+        waiting = asyncio.ensure_future(queue.get())
+        await asyncio.sleep(0)
+        queue.put_nowait(Request("https://www.rand.org/topics/t.html", 0))
+        return (await asyncio.wait_for(waiting, 1)).url
+
+    assert asyncio.run(go()) == "https://www.rand.org/topics/t.html"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from harvest.normalize import canonical_url, host_of
@@ -13,6 +15,7 @@ from harvest.state import State
 PUBLICATION_PATHS = (r"/pubs/(?!.*\.html/).+\.html", r"/blog/.+\.html")
 LISTING_PATHS = (r"/topics/[^/]+\.html", r"/pubs\.html")
 _INDEX_PAGES = re.compile(r"^/pubs/[a-z_]+\.html$")
+_LISTING = re.compile(rf"^https?://[^/]+(?:{'|'.join(LISTING_PATHS)})(?:\?|$)")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ class Scope:
         if host not in self.hosts or _INDEX_PAGES.match(path):
             return False
         return any(p.match(path) for p in self.patterns)
+
+
+def is_listing(url: str) -> bool:
+    """True for a listing page's URL (a topic page, the publications index).
+
+    >>> is_listing("https://www.rand.org/topics/china.html?page=2")
+    True
+    >>> is_listing("https://www.rand.org/pubs/research_reports/RR2646.html")
+    False
+    """
+    return _LISTING.match(url) is not None
 
 
 @dataclass(frozen=True)
@@ -124,3 +138,35 @@ class Frontier:
         """URLs finished (recorded as done in the state): no longer held as in flight."""
         for url in urls:
             self._taken.discard(url)
+
+
+class CrawlQueue(asyncio.Queue[Request]):
+    """The requests waiting for a worker: those that ``first`` picks go ahead of the rest.
+
+    A crawl queues listing pages before publication pages (``is_listing``). The
+    next page of a listing is found only once the page before it is parsed; in a
+    plain FIFO it would wait behind the hundred publications its page linked to,
+    and the workers would run dry at the end of every listing page. Ahead of them,
+    the listing pages are walked while the publications they found keep the
+    workers busy. Within each group the order is first in, first out.
+    """
+
+    def __init__(self, first: Callable[[str], bool] = is_listing) -> None:
+        super().__init__()
+        self._first: Callable[[str], bool] = first
+        self._ahead: deque[Request] = deque()
+
+    def qsize(self) -> int:
+        return len(self._ahead) + super().qsize()
+
+    def empty(self) -> bool:
+        return not self._ahead and super().empty()
+
+    def _put(self, item: Request) -> None:
+        if self._first(item.url):
+            self._ahead.append(item)
+        else:
+            super()._put(item)
+
+    def _get(self) -> Request:
+        return self._ahead.popleft() if self._ahead else super()._get()

@@ -31,7 +31,7 @@ import httpx
 
 from harvest._version import __version__
 from harvest.archive import WarcArchive, replay_transport
-from harvest.crawl import Frontier, Request, Scope
+from harvest.crawl import CrawlQueue, Frontier, Request, Scope
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
@@ -269,7 +269,7 @@ class _Run:
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
         )
-        self.queue: asyncio.Queue[Request] = asyncio.Queue()
+        self.queue = CrawlQueue()
         self.parser = Parser(settings.parse_workers)
         self.parse_slots = asyncio.Semaphore(max(4, 8 * settings.parse_workers))
         self.background: set[asyncio.Task[None]] = set()

@@ -322,3 +322,24 @@ def _slowed(route: Route, seconds: float) -> Route:
         route(conn, request)
 
     return slowed
+
+
+def test_listing_pages_are_fetched_before_the_publications_they_list(tmp_path: Path) -> None:
+    # Page 1 of the topic lists products 1-3 and links to page 2 (products 4-5). With one
+    # worker, page 2 is fetched right after page 1, ahead of the products page 1 found.
+    def topic(numbers: range, next_page: str | None) -> bytes:
+        items = "".join(
+            f'<li><h3 class="title"><a href="{product_path(n)}">Fault Report {n}</a></h3></li>'
+            for n in numbers
+        )
+        more = f'<ul class="pagination"><li class="next"><a href="{next_page}">Next</a></li></ul>'
+        return (
+            f'<html><body><main><h1>Faults</h1><ul class="teasers list">{items}</ul>'
+            f"{more if next_page else ''}</main></body></html>"
+        ).encode()
+
+    second = f"{TOPIC}?page=2"
+    routes = {TOPIC: page(topic(range(1, 4), second)), second: page(topic(range(4, 6), None))}
+    done = run(tmp_path, routes, concurrency=1)
+    assert done.site.paths()[:3] == ["/robots.txt", TOPIC, second]
+    assert done.harvested() == all_but()
