@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -373,7 +374,7 @@ class Fetcher:
         )
 
     async def _robots_for(self, url: str) -> RobotsRules:
-        parts = httpx.URL(url)
+        parts = _parsed(url)
         origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
         rules = self._robots.get(origin)
         if rules is not None and not rules.stale:
@@ -453,7 +454,7 @@ class Fetcher:
     async def _attempt(
         self, url: str, *, expect_html: bool, headers: dict[str, str] | None
     ) -> _Answer:
-        gate = self._gates[httpx.URL(url).host]
+        gate = self._gates[_parsed(url).host]
         async with gate.slot(), self._global:
             turn = await gate.wait_turn()
             self.stats.requests += 1
@@ -473,7 +474,7 @@ class Fetcher:
                 turn.started()
 
         async with self._client.stream(
-            "GET", url, headers=headers, extensions={"trace": trace}
+            "GET", _parsed(url), headers=headers, extensions={"trace": trace}
         ) as response:
             status = response.status_code
             self.stats.statuses[status] += 1
@@ -585,6 +586,12 @@ class Fetcher:
             outcome=outcome,
             attempts=attempts,
         )
+
+
+@lru_cache(maxsize=1024)
+def _parsed(url: str) -> httpx.URL:
+    """``url`` parsed, once for the robots check, the host's gate and the request."""
+    return httpx.URL(url)
 
 
 def _peer_address(response: httpx.Response) -> str | None:
