@@ -45,9 +45,27 @@ def test_a_pool_that_cannot_start_falls_back_to_parsing_inline(
         assert parser._pool is not None
         parser._pool.shutdown()  # a pool that is gone: submit raises RuntimeError
         try:
+            assert not await parser.started()
             return (await parser.parse(job)).kind
         finally:
             parser.close()
 
     assert asyncio.run(go()) == "publication"
     assert "parsing inline" in caplog.text
+
+
+def test_pages_are_parsed_inline_until_the_workers_are_up() -> None:
+    body = (SITE / "www.rand.org/pubs/monographs/MG115.html").read_bytes()
+    job = ParseJob("https://www.rand.org/pubs/monographs/MG115.html", body, datetime.now(UTC), None)
+
+    async def go() -> tuple[str | None, bool, str | None]:
+        parser = Parser(workers=1)
+        try:
+            early = await parser.parse(job)  # the pool is still booting: parsed here
+            assert parser._ready is not None and not parser._ready.done()
+            up = await parser.started()
+            return early.kind, up, (await parser.parse(job)).kind
+        finally:
+            parser.close()
+
+    assert asyncio.run(go()) == ("publication", True, "publication")

@@ -186,8 +186,11 @@ class Parser:
 
     The processes come from a forkserver (no fork of a process with threads),
     started off the event loop as soon as the Parser exists (booting it and
-    importing harvest takes about half a second). If the pool cannot start or
-    breaks, parsing goes on inline, with a warning: a run never fails for it.
+    importing harvest takes a few hundred milliseconds). Pages that arrive before
+    the workers are up are parsed inline rather than kept waiting: the first
+    listing page of a crawl is what every other request waits for. If the pool
+    cannot start or breaks, parsing goes on inline, with a warning: a run never
+    fails for it.
     """
 
     def __init__(self, workers: int = 0) -> None:
@@ -199,11 +202,12 @@ class Parser:
 
     @property
     def pooled(self) -> bool:
-        """True while pages go to worker processes."""
+        """True while pages go to worker processes (or will, once they are up)."""
         return self._pool is not None
 
     async def parse(self, job: ParseJob) -> ParseResult:
-        if self._pool is not None and await self._started():
+        self.start()
+        if self._pool is not None and self._ready is not None and self._ready.done():
             try:
                 return await asyncio.get_running_loop().run_in_executor(self._pool, parse_job, job)
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
@@ -217,15 +221,18 @@ class Parser:
             self._ready = asyncio.ensure_future(
                 asyncio.to_thread(lambda: pool.submit(_worker_up).result(timeout=60))
             )
+            self._ready.add_done_callback(self._booted)
 
-    async def _started(self) -> bool:
+    async def started(self) -> bool:
+        """Wait for the workers to be up; False when parsing is inline."""
         self.start()
-        assert self._ready is not None
-        try:
-            return await asyncio.shield(self._ready)
-        except Exception as exc:  # could not start: parse inline
-            self._fall_back(exc)
-            return False
+        if self._ready is not None:
+            await asyncio.wait([self._ready])
+        return self._pool is not None
+
+    def _booted(self, ready: asyncio.Future[bool]) -> None:
+        if not ready.cancelled() and ready.exception() is not None:
+            self._fall_back(ready.exception() or RuntimeError("no worker"))
 
     def _fall_back(self, exc: BaseException) -> None:
         if self._pool is not None:
