@@ -41,6 +41,8 @@ FORBIDDEN = {
     "write": {"harvest.parse", "harvest.fetch", "harvest.pipeline", "harvest.cli"},
     # parse workers run parse_page in other processes: nothing of the network or output
     "workers": {"harvest.fetch", "harvest.write", "harvest.pipeline", "harvest.cli"},
+    # the processes and their sockets: what runs in them is handed in
+    "parse_workers": {"harvest"},
     # the state knows nothing of pages, HTTP or output files: it stores what it is told
     "state": {
         "harvest.parse",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harvest import Settings, crawl_sync
+from harvest.parse_workers import ParseWorkers
 from harvest.workers import ParseJob, Parser, parse_job
 from tests.conftest import SITE
 
@@ -34,29 +35,55 @@ def test_parse_job_never_raises() -> None:
     assert not result.bug
 
 
-def test_a_pool_that_cannot_start_falls_back_to_parsing_inline(
-    caplog: pytest.LogCaptureFixture,
+def _job() -> ParseJob:
+    path = "www.rand.org/pubs/monographs/MG115.html"
+    return ParseJob(f"https://{path}", (SITE / path).read_bytes(), datetime.now(UTC), None)
+
+
+def test_workers_that_cannot_start_fall_back_to_parsing_inline(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    body = (SITE / "www.rand.org/pubs/monographs/MG115.html").read_bytes()
-    job = ParseJob("https://www.rand.org/pubs/monographs/MG115.html", body, datetime.now(UTC), None)
+    def cannot_start(self: ParseWorkers) -> None:
+        raise OSError("no processes for you")
+
+    monkeypatch.setattr(ParseWorkers, "start", cannot_start)
 
     async def go() -> str | None:
         parser = Parser(workers=1)
-        assert parser._pool is not None
-        parser._pool.shutdown()  # a pool that is gone: submit raises RuntimeError
         try:
             assert not await parser.started()
-            return (await parser.parse(job)).kind
+            return (await parser.parse(_job())).kind
         finally:
             parser.close()
 
     assert asyncio.run(go()) == "publication"
-    assert "parsing inline" in caplog.text
+    assert "no processes for you" in caplog.text and "parsing inline" in caplog.text
+
+
+def test_a_worker_that_dies_leaves_its_pages_to_be_parsed_inline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def go() -> list[str | None]:
+        parser = Parser(workers=1)
+        try:
+            assert await parser.started()
+            assert parser._pool is not None
+            first = await parser.parse(_job())  # in the worker
+            (process, _), *_ = parser._pool._started
+            process.kill()
+            process.join(5)
+            second = await parser.parse(_job())  # the worker is gone: inline
+            assert not parser.pooled
+            return [first.kind, second.kind, (await parser.parse(_job())).kind]
+        finally:
+            parser.close()
+
+    assert asyncio.run(go()) == ["publication"] * 3
+    assert "parse workers unavailable" in caplog.text
 
 
 def test_pages_are_parsed_inline_until_the_workers_are_up() -> None:
-    body = (SITE / "www.rand.org/pubs/monographs/MG115.html").read_bytes()
-    job = ParseJob("https://www.rand.org/pubs/monographs/MG115.html", body, datetime.now(UTC), None)
+    job = _job()
 
     async def go() -> tuple[str | None, bool, str | None]:
         parser = Parser(workers=1)

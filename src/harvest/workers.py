@@ -12,23 +12,19 @@ start-up for nothing).
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from harvest.errors import ParseError
 from harvest.models import Publication, Topic
 from harvest.parse import parse_page
+from harvest.parse_workers import ParseWorkers, WorkerGoneError, worker_init
 
 log = logging.getLogger("harvest")
 
@@ -140,30 +136,6 @@ def parse_batch(jobs: list[ParseJob]) -> list[ParseResult]:
     return [parse_job(job, compare=False) for job in jobs]
 
 
-def worker_init(parent: int) -> None:
-    """Set up a parse worker process (a pool's ``initializer``, given the main pid).
-
-    - Ctrl-C reaches the whole process group; the main process decides what stops.
-    - ``gc.freeze``: what the worker inherited from the forkserver (harvest, pydantic,
-      selectolax ...) is left out of the cyclic collector, so a full collection does
-      not touch, and copy, every page of memory it shares (~7 MiB a worker, once).
-    - A worker whose main process was killed (SIGKILL: no chance to shut the pool)
-      exits instead of waiting for work forever.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.freeze()
-    threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
-
-
-def _exit_with(parent: int, every_s: float = 1.0) -> None:
-    while True:
-        time.sleep(every_s)
-        try:
-            os.kill(parent, 0)
-        except (ProcessLookupError, PermissionError):  # gone (or its pid reused by another user)
-            os._exit(1)
-
-
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """``workers`` parse processes, each set up by ``worker_init``.
 
@@ -177,28 +149,28 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _worker_up() -> bool:
+async def _boot(pool: ParseWorkers) -> bool:
+    await asyncio.to_thread(pool.start)
+    await pool.connect()
     return True
 
 
 class Parser:
-    """Parse inline, or in ``workers`` processes.
+    """Parse inline, or in ``workers`` processes (``parse_workers.ParseWorkers``).
 
     The processes come from a forkserver (no fork of a process with threads),
-    started off the event loop as soon as the Parser exists (booting it and
+    booted off the event loop as soon as the crawl starts (booting it and
     importing harvest takes a few hundred milliseconds). Pages that arrive before
     the workers are up are parsed inline rather than kept waiting: the first
-    listing page of a crawl is what every other request waits for. If the pool
-    cannot start or breaks, parsing goes on inline, with a warning: a run never
-    fails for it.
+    listing page of a crawl is what every other request waits for. If the
+    workers cannot start or one exits, parsing goes on inline, with a warning: a
+    run never fails for it.
     """
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ParseWorkers | None = ParseWorkers(workers, parse_job) if workers > 0 else None
         self._ready: asyncio.Future[bool] | None = None
-        if workers > 0:
-            self._pool = process_pool(workers)
 
     @property
     def pooled(self) -> bool:
@@ -209,18 +181,16 @@ class Parser:
         self.start()
         if self._pool is not None and self._ready is not None and self._ready.done():
             try:
-                return await asyncio.get_running_loop().run_in_executor(self._pool, parse_job, job)
-            except (BrokenProcessPool, RuntimeError, OSError) as exc:
+                result: ParseResult = await self._pool.parse(job)
+                return result
+            except WorkerGoneError as exc:
                 self._fall_back(exc)
         return parse_job(job)
 
     def start(self) -> None:
         """Boot the worker processes now, in a thread, while the crawl begins."""
         if self._pool is not None and self._ready is None:
-            pool = self._pool
-            self._ready = asyncio.ensure_future(
-                asyncio.to_thread(lambda: pool.submit(_worker_up).result(timeout=60))
-            )
+            self._ready = asyncio.ensure_future(_boot(self._pool))
             self._ready.add_done_callback(self._booted)
 
     async def started(self) -> bool:
@@ -237,9 +207,10 @@ class Parser:
     def _fall_back(self, exc: BaseException) -> None:
         if self._pool is not None:
             log.warning("parse workers unavailable (%s); parsing inline", exc)
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.close()
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            pool, self._pool = self._pool, None
+            pool.close()
