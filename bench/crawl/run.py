@@ -416,7 +416,10 @@ def parse_args(argv: list[str] | None) -> Options:
         "alone caps any crawler at 64%% of the latency bound)",
     )
     parser.add_argument(
-        "--parse-workers", type=int, default=1, help="harvest's --parse-workers (default 1)"
+        "--parse-workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="harvest's --parse-workers (default: the usable CPUs, %(default)s here)",
     )
     parser.add_argument("--concurrency", type=int, default=32, help="default 32")
     parser.add_argument(
