@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from harvest import Settings, crawl_sync
 from harvest.parse_workers import ParseWorkers
-from harvest.workers import ParseJob, Parser, parse_job
+from harvest.workers import WORKER_NICE, ParseJob, Parser, parse_job
 from tests.conftest import SITE
 
 
@@ -96,3 +97,19 @@ def test_pages_are_parsed_inline_until_the_workers_are_up() -> None:
             parser.close()
 
     assert asyncio.run(go()) == ("publication", True, "publication")
+
+
+def test_parse_workers_run_at_a_lower_priority_than_the_crawl() -> None:
+    async def go() -> int:
+        parser = Parser(workers=1)
+        try:
+            assert await parser.started()
+            assert parser._pool is not None
+            (process, _), *_ = parser._pool._started
+            assert (await parser.parse(_job())).kind == "publication"  # it works, niced
+            return os.getpriority(os.PRIO_PROCESS, process.pid or 0)
+        finally:
+            parser.close()
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert asyncio.run(go()) == min(ours + WORKER_NICE, 19)

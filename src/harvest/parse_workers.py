@@ -9,6 +9,13 @@ transport: the loop writes a job as a length-prefixed pickle, the worker writes
 the result back the same way, and the result completes a future. No thread of
 the main process takes part.
 
+Workers run at a lower CPU priority than the main process (``nice``). When the
+machine's cores are all busy, the process that drives the network then gets the CPU
+first, and requests turn around without waiting behind a parse; the workers take
+what is left, and the crawl's bounded parse backlog holds the fetching back if
+they fall behind. On the crawl benchmark (2 cores shared with the server), nice 5
+gave 497 -> 525 pages/s at 50 ms latency and no change at 0 ms.
+
 A worker answers its jobs in order. One that exits (killed, crashed) fails the
 jobs it had with ``WorkerGoneError``; the caller parses them inline. Workers exit
 when their socket closes, and on their own when the main process is gone.
@@ -101,9 +108,10 @@ class ParseWorkers:
     then hands the sockets to the running loop.
     """
 
-    def __init__(self, count: int, handler: Handler) -> None:
+    def __init__(self, count: int, handler: Handler, *, nice: int = 0) -> None:
         self.count = count
         self.handler = handler
+        self.nice = nice
         self._lock = threading.Lock()
         self._closed = False
         self._started: list[tuple[BaseProcess, socket.socket]] = []
@@ -116,7 +124,7 @@ class ParseWorkers:
             mine, theirs = socket.socketpair()
             process = context.Process(
                 target=serve,
-                args=(theirs, os.getpid(), self.handler),
+                args=(theirs, os.getpid(), self.handler, self.nice),
                 name="harvest-parse",
                 daemon=True,
             )
@@ -158,9 +166,12 @@ class ParseWorkers:
             sock.close()
 
 
-def serve(sock: socket.socket, parent: int, handler: Handler) -> None:
+def serve(sock: socket.socket, parent: int, handler: Handler, nice: int = 0) -> None:
     """A worker's life: read a job, handle it, write the result; until the socket closes."""
     worker_init(parent)
+    if nice:
+        with contextlib.suppress(OSError):  # a lower priority needs no privilege
+            os.nice(nice)
     reader = sock.makefile("rb")
     while True:
         head = reader.read(_FRAME.size)

@@ -76,6 +76,10 @@ class ParseResult:
     filled: tuple[str, ...] = ()
 
 
+# The crawl's parse workers yield the CPU to the process driving the network.
+WORKER_NICE = 5
+
+
 def record_digest(record: Publication | Topic) -> str:
     """The hash of what a record says, leaving out when and how it was fetched."""
     content = record.model_dump(mode="json", exclude=set(BOOKKEEPING))
@@ -169,7 +173,9 @@ class Parser:
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers
-        self._pool: ParseWorkers | None = ParseWorkers(workers, parse_job) if workers > 0 else None
+        self._pool: ParseWorkers | None = (
+            ParseWorkers(workers, parse_job, nice=WORKER_NICE) if workers > 0 else None
+        )
         self._ready: asyncio.Future[bool] | None = None
 
     @property
