@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -65,6 +66,33 @@ def test_retries_connection_errors() -> None:
         return httpx.Response(200, html="<p>ok</p>")
 
     assert fetch(handler).attempts == 2
+
+
+def test_the_retry_budget_counts_from_the_first_attempt() -> None:
+    # The first attempt runs before the retry loop is set up; the budget still
+    # starts with it: a first attempt that used the budget up is not retried.
+    calls = []
+
+    async def slow_failure(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        await asyncio.sleep(0.3)
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(FetchError, match="after 1 attempt") as caught:
+        fetch(slow_failure, replace(FAST, retry_budget_s=0.25))  # type: ignore[arg-type]
+    assert (len(calls), caught.value.attempts, caught.value.outcome) == (1, 1, "network")
+
+
+def test_a_retried_request_counts_every_attempt_and_retry() -> None:
+    statuses = iter([503, 502, 200])
+
+    async def go() -> tuple[int, int, int]:
+        handler = httpx.MockTransport(lambda request: httpx.Response(next(statuses)))
+        async with Fetcher(FAST, handler) as fetcher:
+            page = await fetcher.fetch(URL)
+            return page.attempts, fetcher.stats.requests, fetcher.stats.retries
+
+    assert asyncio.run(go()) == (3, 3, 2)
 
 
 def test_aborts_a_body_over_the_limit() -> None:
