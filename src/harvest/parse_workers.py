@@ -128,8 +128,13 @@ class ParseWorkers:
                 name="harvest-parse",
                 daemon=True,
             )
-            process.start()
-            theirs.close()
+            try:
+                process.start()
+            except BaseException:
+                mine.close()
+                raise
+            finally:
+                theirs.close()  # the worker has its own copy now (or never will)
             with self._lock:
                 self._started.append((process, mine))
                 if self._closed:  # closed while this thread was starting them
