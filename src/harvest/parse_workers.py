@@ -28,6 +28,7 @@ import contextlib
 import functools
 import gc
 import multiprocessing
+import multiprocessing.context
 import os
 import pickle
 import signal
@@ -102,15 +103,23 @@ class _Link(asyncio.Protocol):
 
 class ParseWorkers:
     """``count`` worker processes running ``handler``; a job goes to the one with the
-    fewest jobs waiting.
+    fewest jobs waiting. ``context`` starts them (default: a plain forkserver).
 
     ``start`` blocks (it may boot the forkserver: run it in a thread); ``connect``
     then hands the sockets to the running loop.
     """
 
-    def __init__(self, count: int, handler: Handler, *, nice: int = 0) -> None:
+    def __init__(
+        self,
+        count: int,
+        handler: Handler,
+        *,
+        context: multiprocessing.context.ForkServerContext | None = None,
+        nice: int = 0,
+    ) -> None:
         self.count = count
         self.handler = handler
+        self.context = context or multiprocessing.get_context("forkserver")
         self.nice = nice
         self._lock = threading.Lock()
         self._closed = False
@@ -118,11 +127,9 @@ class ParseWorkers:
         self._links: list[_Link] = []
 
     def start(self) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["harvest.workers"])
         for _ in range(self.count):
             mine, theirs = socket.socketpair()
-            process = context.Process(
+            process = self.context.Process(
                 target=serve,
                 args=(theirs, os.getpid(), self.handler, self.nice),
                 name="harvest-parse",

@@ -141,16 +141,21 @@ def parse_batch(jobs: list[ParseJob]) -> list[ParseResult]:
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """``workers`` parse processes, each set up by ``worker_init``.
+    """``workers`` parse processes from ``forkserver()``, each set up by ``worker_init``."""
+    return ProcessPoolExecutor(
+        workers, mp_context=forkserver(), initializer=worker_init, initargs=(os.getpid(),)
+    )
 
-    They come from a forkserver (no fork of a process with threads) that has
-    imported harvest once, so each starts without importing it again.
+
+def forkserver() -> multiprocessing.context.ForkServerContext:
+    """The context parse processes start from: a forkserver that has imported harvest.
+
+    No fork of a process with threads; each worker starts without importing harvest
+    again. Used by reparse's pool and a crawl's ``ParseWorkers`` alike.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["harvest.workers"])
-    return ProcessPoolExecutor(
-        workers, mp_context=context, initializer=worker_init, initargs=(os.getpid(),)
-    )
+    return context
 
 
 async def _boot(pool: ParseWorkers) -> bool:
@@ -174,7 +179,9 @@ class Parser:
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers
         self._pool: ParseWorkers | None = (
-            ParseWorkers(workers, parse_job, nice=WORKER_NICE) if workers > 0 else None
+            ParseWorkers(workers, parse_job, context=forkserver(), nice=WORKER_NICE)
+            if workers > 0
+            else None
         )
         self._ready: asyncio.Future[bool] | None = None
 
