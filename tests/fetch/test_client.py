@@ -110,3 +110,34 @@ def test_sends_an_identifying_user_agent() -> None:
 
     fetch(handler)
     assert seen["ua"].startswith("harvest/")
+
+
+def test_keeps_cookies_and_reads_only_responses_that_set_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The jar is handed only the responses with a Set-Cookie header (reading one
+    # costs more than the rest of a request's handling); cookies still work.
+    read = []
+    extract = httpx.Cookies.extract_cookies
+
+    def counted(self: httpx.Cookies, response: httpx.Response) -> None:
+        read.append(response.url.path)
+        extract(self, response)
+
+    monkeypatch.setattr(httpx.Cookies, "extract_cookies", counted)
+    sent = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        if request.url.path == "/consent":
+            return httpx.Response(200, html="<p>ok</p>", headers={"set-cookie": "ok=1; Path=/"})
+        return httpx.Response(200, html="<p>ok</p>")
+
+    async def go() -> None:
+        async with Fetcher(FAST, httpx.MockTransport(handler)) as fetcher:
+            for path in ("/pubs/a.html", "/consent", "/pubs/b.html"):
+                await fetcher.fetch(f"https://www.rand.org{path}")
+
+    asyncio.run(go())
+    assert read == ["/consent"]
+    assert sent == [None, None, "ok=1"]
