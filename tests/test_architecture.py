@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,16 @@ def test_all_names_exist(package: object) -> None:
 
 def test_version_is_exposed() -> None:
     assert harvest.__version__ == "0.1.0"
+
+
+def test_a_parse_worker_imports_no_fetching_or_output() -> None:
+    # A worker process starts by importing harvest.workers: the package's names are
+    # loaded when used, so the fetcher, the pipeline and httpx stay out of it.
+    code = "import sys, harvest.workers; print(' '.join(sorted(sys.modules)))"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    loaded = [name for name in found if name.split(".")[0] in ("harvest", "httpx")]
+    assert "harvest.parse" in loaded
+    unwanted = ("httpx", "harvest.fetch", "harvest.pipeline", "harvest.write", "harvest.cli")
+    assert not [name for name in loaded if name.startswith(unwanted)]

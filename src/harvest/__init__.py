@@ -5,32 +5,63 @@ Library use::
     import harvest
     parsed = harvest.parse_page(url, body)        # one page -> record
     result = harvest.crawl_sync(harvest.Settings(replay_dir=Path("fixtures/site")))
+
+The names below are imported when first used: a parse worker process imports
+``harvest.workers`` and, through this package, would otherwise load the fetcher,
+the pipeline and httpx it never uses (half of its start-up).
 """
 
 from __future__ import annotations
 
-import asyncio
-
-import httpx
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from harvest._version import __version__
-from harvest.errors import ConfigError, FetchError, HarvestError, ParseError, WriteError
-from harvest.models import (
-    SCHEMA_VERSION,
-    Author,
-    Download,
-    ErrorRecord,
-    Image,
-    Money,
-    PrintOffer,
-    Publication,
-    Topic,
-    TopicEntry,
-    record_schema,
-)
-from harvest.parse import Parsed, parse_page
-from harvest.pipeline import RunResult, crawl
-from harvest.settings import Settings
+
+if TYPE_CHECKING:
+    from harvest.errors import ConfigError, FetchError, HarvestError, ParseError, WriteError
+    from harvest.models import (
+        SCHEMA_VERSION,
+        Author,
+        Download,
+        ErrorRecord,
+        Image,
+        Money,
+        PrintOffer,
+        Publication,
+        Topic,
+        TopicEntry,
+        record_schema,
+    )
+    from harvest.parse import Parsed, parse_page
+    from harvest.pipeline import RunResult, crawl, crawl_sync
+    from harvest.settings import Settings
+
+# public name -> the module it comes from
+_WHERE = {
+    **dict.fromkeys(
+        ("ConfigError", "FetchError", "HarvestError", "ParseError", "WriteError"), "errors"
+    ),
+    **dict.fromkeys(
+        (
+            "SCHEMA_VERSION",
+            "Author",
+            "Download",
+            "ErrorRecord",
+            "Image",
+            "Money",
+            "PrintOffer",
+            "Publication",
+            "Topic",
+            "TopicEntry",
+            "record_schema",
+        ),
+        "models",
+    ),
+    **dict.fromkeys(("Parsed", "parse_page"), "parse"),
+    **dict.fromkeys(("RunResult", "crawl", "crawl_sync"), "pipeline"),
+    "Settings": "settings",
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -59,6 +90,14 @@ __all__ = [
 ]
 
 
-def crawl_sync(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
-    """Run ``crawl`` to completion from synchronous code."""
-    return asyncio.run(crawl(settings, transport))
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harvest' has no attribute {name!r}")
+    value = getattr(import_module(f"harvest.{module}"), name)
+    globals()[name] = value  # the next lookup finds it without this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -168,6 +168,11 @@ async def crawl(
             state.close()
 
 
+def crawl_sync(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> RunResult:
+    """Run ``crawl`` to completion from synchronous code."""
+    return asyncio.run(crawl(settings, transport))
+
+
 async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunResult:
     settings, state, run_id = run.settings, run.state, run.writer.run_id
     recovered = recover_dead_runs(state, by=run_id)
