@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from harvest import Settings, crawl_sync
+from harvest import Settings, crawl_sync, workers
 from harvest.parse_workers import ParseWorkers
 from harvest.workers import WORKER_NICE, ParseJob, Parser, parse_job
 from tests.conftest import SITE
@@ -83,20 +84,43 @@ def test_a_worker_that_dies_leaves_its_pages_to_be_parsed_inline(
     assert "parse workers unavailable" in caplog.text
 
 
-def test_pages_are_parsed_inline_until_the_workers_are_up() -> None:
+def test_urgent_pages_are_parsed_inline_until_the_workers_are_up_others_wait() -> None:
     job = _job()
 
-    async def go() -> tuple[str | None, bool, str | None]:
+    async def go() -> tuple[str | None, bool, str | None, bool]:
         parser = Parser(workers=1)
         try:
-            early = await parser.parse(job)  # the pool is still booting: parsed here
+            early = await parser.parse(job, urgent=True)  # the pool is still booting
             assert parser._ready is not None and not parser._ready.done()
-            up = await parser.started()
-            return early.kind, up, (await parser.parse(job)).kind
+            waited = await parser.parse(job)  # waits for the worker
+            return early.kind, parser._ready.done(), waited.kind, parser.pooled
         finally:
             parser.close()
 
-    assert asyncio.run(go()) == ("publication", True, "publication")
+    assert asyncio.run(go()) == ("publication", True, "publication", True)
+
+
+def test_workers_not_up_in_time_are_given_up(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def hangs(self: ParseWorkers) -> None:
+        time.sleep(1.0)  # a forkserver that does not answer (bounded here)
+
+    monkeypatch.setattr(ParseWorkers, "start", hangs)
+    monkeypatch.setattr(workers, "BOOT_TIMEOUT_S", 0.2)
+
+    async def go() -> tuple[str | None, bool, float]:
+        parser = Parser(workers=1)
+        started = time.monotonic()
+        try:
+            kind = (await parser.parse(_job())).kind  # waits for the boot, then inline
+            return kind, parser.pooled, time.monotonic() - started
+        finally:
+            parser.close()
+
+    kind, pooled, waited = asyncio.run(go())
+    assert (kind, pooled) == ("publication", False) and waited < 0.9
+    assert "not up after 0.2 s" in caplog.text and "parsing inline" in caplog.text
 
 
 def test_parse_workers_run_at_a_lower_priority_than_the_crawl() -> None:

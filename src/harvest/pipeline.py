@@ -31,7 +31,7 @@ import httpx
 
 from harvest._version import __version__
 from harvest.archive import WarcArchive, replay_transport
-from harvest.crawl import CrawlQueue, Frontier, Request, Scope
+from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
@@ -381,8 +381,11 @@ class _Run:
             return False
         page, digest = fetched
         previous = known.record_sha256 if known and emitted else None
-        if not self.parser.pooled:
-            await self._parse(page, request, previous, digest)
+        # A listing page is parsed before this worker fetches again (the crawl waits
+        # for its links), inline while the parse workers boot (``Parser``).
+        urgent = is_listing(request.url)
+        if not self.parser.pooled or urgent:
+            await self._parse(page, request, previous, digest, urgent=urgent)
             return False
         # With parse workers, the fetch worker goes on fetching while the page is
         # parsed; a bounded number of pages wait for a parse (backpressure).
@@ -434,14 +437,20 @@ class _Run:
         self._done(request)
 
     async def _parse(
-        self, page: FetchedPage, request: Request, previous: str | None, digest: str
+        self,
+        page: FetchedPage,
+        request: Request,
+        previous: str | None,
+        digest: str,
+        *,
+        urgent: bool = False,
     ) -> None:
         url = canonical_url(page.final_url) or page.url
         started = time.perf_counter()
         job = ParseJob(
             url, page.body, page.fetched_at, page.content_type, previous, self.settings.full, digest
         )
-        result = await self.parser.parse(job)
+        result = await self.parser.parse(job, urgent=urgent)
         self.stats.parse_s += time.perf_counter() - started
         if result.error is not None or result.kind is None or result.page_kind is None:
             reason = result.error or "no record"

@@ -78,6 +78,8 @@ class ParseResult:
 
 # The crawl's parse workers yield the CPU to the process driving the network.
 WORKER_NICE = 5
+# Workers not up by then (normally well under a second) are given up: inline parsing.
+BOOT_TIMEOUT_S = 30.0
 
 
 def record_digest(record: Publication | Topic) -> str:
@@ -159,8 +161,12 @@ def forkserver() -> multiprocessing.context.ForkServerContext:
 
 
 async def _boot(pool: ParseWorkers) -> bool:
-    await asyncio.to_thread(pool.start)
-    await pool.connect()
+    try:
+        async with asyncio.timeout(BOOT_TIMEOUT_S):
+            await asyncio.to_thread(pool.start)
+            await pool.connect()
+    except TimeoutError:
+        raise TimeoutError(f"not up after {BOOT_TIMEOUT_S:g} s") from None
     return True
 
 
@@ -169,11 +175,12 @@ class Parser:
 
     The processes come from a forkserver (no fork of a process with threads),
     booted off the event loop as soon as the crawl starts (booting it and
-    importing harvest takes a few hundred milliseconds). Pages that arrive before
-    the workers are up are parsed inline rather than kept waiting: the first
-    listing page of a crawl is what every other request waits for. If the
-    workers cannot start or one exits, parsing goes on inline, with a warning: a
-    run never fails for it.
+    importing harvest takes a few hundred milliseconds). Until they are up, an
+    *urgent* page (a listing: every request after it waits for the links it
+    gives) is parsed inline; other pages wait for the workers, which then boot
+    with a core to themselves instead of sharing it with parses the loop did in
+    their place. If the workers cannot start, take longer than ``BOOT_TIMEOUT_S``
+    or one exits, parsing goes on inline, with a warning: a run never fails for it.
     """
 
     def __init__(self, workers: int = 0) -> None:
@@ -190,8 +197,12 @@ class Parser:
         """True while pages go to worker processes (or will, once they are up)."""
         return self._pool is not None
 
-    async def parse(self, job: ParseJob) -> ParseResult:
-        self.start()
+    async def parse(self, job: ParseJob, *, urgent: bool = False) -> ParseResult:
+        """The page's result; ``urgent`` pages do not wait for the workers to be up."""
+        if not urgent:
+            await self.started()
+        else:
+            self.start()
         if self._pool is not None and self._ready is not None and self._ready.done():
             try:
                 result: ParseResult = await self._pool.parse(job)
