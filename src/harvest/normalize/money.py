@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from harvest.normalize._numbers import parse_number
 from harvest.normalize.text import clean_text
@@ -93,8 +94,16 @@ def parse_price(text: str | None, default_currency: str = "USD") -> ParsedPrice 
     >>> parse_price("Free") is None
     True
     """
+    if not isinstance(text, str):
+        return None
+    return _parse_price(text, default_currency if isinstance(default_currency, str) else None)
+
+
+# Print tables repeat a few prices ("$25.00"): each is parsed once (~15 µs).
+@lru_cache(maxsize=1024)
+def _parse_price(text: str, default_currency: str | None) -> ParsedPrice | None:
     cleaned = clean_text(text)
-    if cleaned is None or not isinstance(text, str):
+    if cleaned is None:
         return None
     m = _find(cleaned)
     if m is not None:
@@ -103,7 +112,7 @@ def parse_price(text: str | None, default_currency: str = "USD") -> ParsedPrice 
         currency = CURRENCY_MARKERS.get(m["cur"].upper())
     else:
         m = _BARE.fullmatch(cleaned)
-        currency = default_currency.strip().upper() if isinstance(default_currency, str) else None
+        currency = default_currency.strip().upper() if default_currency is not None else None
     number = parse_number(m["num"], dot_groups=True) if m else None
     if number is None or not currency:
         return None
