@@ -147,3 +147,51 @@ HREFS = st.one_of(
 @given(HREFS, st.sampled_from(["https://www.rand.org/pubs/a.html", "http://example.com:8080/x/"]))
 def test_same_site_shortcut_resolves_as_before(href: str, base: str) -> None:
     assert absolute_url(href, base) == _absolute_url_with_urlsplit_first(href, base)
+
+
+# The shortcut of canonical_url: what it takes as canonical must be.
+URL_PART = st.lists(
+    st.sampled_from(
+        [
+            *"aZ09-._~/%:@!$&'()*+,;=?#[] \t\n\u00a0\u2028Üé李",
+            *["/content/rand/", "/content/rand.html", "/pubs/", "RR1234.html"],
+        ]
+    ),
+    max_size=12,
+).map("".join)
+ORIGIN = st.sampled_from(
+    [
+        "https://www.rand.org",
+        "http://www.rand.org",
+        "https://rand.org",
+        "HTTPS://www.rand.org",
+        "https://WWW.rand.org",
+        "https://www.rand.org:443",
+        "http://www.rand.org:80",
+        "https://www.rand.org:8443",
+        "https://user:pw@www.rand.org",
+        "https://[::1]:8080",
+        "https://www.rand.org.",
+        "https://",
+        "http://a",
+        "https://exa mple.org",
+        "https://ex\u00e4mple.org",
+        "https://www.rand.org:99999",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(origin=ORIGIN, path=st.one_of(URL_PART, URL_PART.map("/".__add__)))
+def test_urls_taken_as_canonical_are_canonical(origin: str, path: str) -> None:
+    url = origin + path
+    if urls._is_canonical(url):
+        assert urls._canonical(url) == url
+    assert canonical_url(url) == urls._canonical(url)
+
+
+def test_a_site_path_is_taken_as_canonical() -> None:
+    assert urls._is_canonical("https://www.rand.org/pubs/research_reports/RR1234.html")
+    assert not urls._is_canonical("https://www.rand.org/pubs.html?start=12")
+    assert not urls._is_canonical("https://www.rand.org/content/rand/pubs.html")
+    assert not urls._is_canonical("HTTPS://www.rand.org/pubs.html")
