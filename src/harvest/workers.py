@@ -199,10 +199,9 @@ class Parser:
 
     async def parse(self, job: ParseJob, *, urgent: bool = False) -> ParseResult:
         """The page's result; ``urgent`` pages do not wait for the workers to be up."""
-        if not urgent:
-            await self.started()
-        else:
-            self.start()
+        self.start()
+        if not urgent and self._ready is not None and not self._ready.done():
+            await asyncio.wait([self._ready])  # the boot's done callback runs first
         if self._pool is not None and self._ready is not None and self._ready.done():
             try:
                 result: ParseResult = await self._pool.parse(job)
@@ -220,7 +219,7 @@ class Parser:
     async def started(self) -> bool:
         """Wait for the workers to be up; False when parsing is inline."""
         self.start()
-        if self._ready is not None:
+        if self._ready is not None and not self._ready.done():
             await asyncio.wait([self._ready])
         return self._pool is not None
 

@@ -49,8 +49,8 @@ def parse_size(text: str | None) -> int | None:
     return _parse_size(text) if isinstance(text, str) else None
 
 
-# Download tables repeat a few hundred sizes ("1.2 MB"): the Decimal arithmetic
-# (~10 µs) is done once for each.
+# Download tables repeat a few hundred sizes ("1.2 MB"): the regex and the Decimal
+# arithmetic (~3.5 µs) are done once for each.
 @lru_cache(maxsize=1024)
 def _parse_size(text: str) -> int | None:
     m = _SIZE.search(text)

@@ -96,7 +96,7 @@ def canonical_url(url: str | None) -> str | None:
     if not isinstance(url, str):
         return None
     # Most links are canonical already (a path on a site, without query, fragment or
-    # space): that is checked for ~1 µs, where the full path takes ~10 µs.
+    # space): that is checked for ~1 µs, where the full path takes ~4 µs.
     if _is_canonical(url):
         return url
     # Pages repeat the same links (navigation, people, topics): remember answers. A few
