@@ -127,3 +127,15 @@ def test_a_parse_worker_imports_no_fetching_or_output() -> None:
     assert "harvest.parse" in loaded
     unwanted = ("httpx", "harvest.fetch", "harvest.pipeline", "harvest.write", "harvest.cli")
     assert not [name for name in loaded if name.startswith(unwanted)]
+
+
+def test_harvest_crawl_is_the_crawl_function_whatever_was_imported_first() -> None:
+    # The submodule harvest.crawl shares the name; importing it must not replace the
+    # package's crawl (the names are loaded on first use).
+    code = (
+        "import harvest.crawl, harvest.pipeline, harvest\n"
+        "print(harvest.crawl is harvest.pipeline.crawl, callable(harvest.crawl))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["True", "True"]
+    assert harvest.crawl is harvest.pipeline.crawl

@@ -13,6 +13,8 @@ the pipeline and httpx it never uses (half of its start-up).
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -95,9 +97,32 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'harvest' has no attribute {name!r}")
     value = getattr(import_module(f"harvest.{module}"), name)
-    globals()[name] = value  # the next lookup finds it without this function
+    if name != "crawl":  # see _Package
+        globals()[name] = value  # the next lookup finds it without this function
     return value
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """``harvest.crawl`` is the ``crawl`` function, whatever was imported first.
+
+    The submodule ``harvest.crawl`` has the same name, and importing it sets the
+    package's attribute to the module. A name loaded on first use would then be
+    shadowed; this property keeps the function (the submodule stays importable as
+    ``harvest.crawl`` in import statements, which look in ``sys.modules``).
+    """
+
+    @property
+    def crawl(self) -> Any:
+        return self.__dict__.get("_crawl") or __getattr__("crawl")
+
+    @crawl.setter
+    def crawl(self, value: Any) -> None:
+        if not isinstance(value, types.ModuleType):  # the import system's binding: ignored
+            self.__dict__["_crawl"] = value
+
+
+sys.modules[__name__].__class__ = _Package
