@@ -97,8 +97,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'harvest' has no attribute {name!r}")
     value = getattr(import_module(f"harvest.{module}"), name)
-    if name != "crawl":  # see _Package
-        globals()[name] = value  # the next lookup finds it without this function
+    globals()[name] = value  # the next lookup finds it without this function
     return value
 
 
@@ -117,7 +116,9 @@ class _Package(types.ModuleType):
 
     @property
     def crawl(self) -> Any:
-        return self.__dict__.get("_crawl") or __getattr__("crawl")
+        if "_crawl" not in self.__dict__:
+            self.__dict__["_crawl"] = __getattr__("crawl")
+        return self.__dict__["_crawl"]
 
     @crawl.setter
     def crawl(self, value: Any) -> None:

@@ -199,9 +199,10 @@ class Parser:
 
     async def parse(self, job: ParseJob, *, urgent: bool = False) -> ParseResult:
         """The page's result; ``urgent`` pages do not wait for the workers to be up."""
-        self.start()
-        if not urgent and self._ready is not None and not self._ready.done():
-            await asyncio.wait([self._ready])  # the boot's done callback runs first
+        if urgent:
+            self.start()
+        else:
+            await self.started()
         if self._pool is not None and self._ready is not None and self._ready.done():
             try:
                 result: ParseResult = await self._pool.parse(job)
@@ -220,7 +221,7 @@ class Parser:
         """Wait for the workers to be up; False when parsing is inline."""
         self.start()
         if self._ready is not None and not self._ready.done():
-            await asyncio.wait([self._ready])
+            await asyncio.wait([self._ready])  # the boot's done callback runs first
         return self._pool is not None
 
     def _booted(self, ready: asyncio.Future[bool]) -> None:
