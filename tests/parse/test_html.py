@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from harvest.normalize import clean_paragraphs
-from harvest.parse import commentary, listing, product, publication
+from harvest.parse import commentary, listing, parse_page, product, publication
 from harvest.parse.classify import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
 from harvest.parse.finder import Finder, anchor_of, unique
 from harvest.parse.html import (
@@ -25,6 +25,7 @@ from harvest.parse.html import (
     _SPACE_BEFORE_CLOSE,
     _SPACE_BY_MARK,
     _cells,
+    drop_site_chrome,
     join_paragraphs,
     load_html,
     meta_all,
@@ -257,3 +258,56 @@ def test_table_rows_reads_tables_as_first_written() -> None:
         headers, rows = table_rows(table)
         as_ids = [{header: cell.mem_id for header, cell in row.items()} for row in rows]
         assert (headers, as_ids) == _table_rows_as_first_written(table)
+
+
+def _chrome_page(header: str, footer: str = "<footer><p>©</p></footer>") -> str:
+    return (
+        "<html><head><title>T</title></head><body>"
+        f"{header}<main><header class='post-heading'><h1>Title</h1></header>"
+        "<p>Body</p><footer class='post-footer'><p>Note</p></footer></main>"
+        f"{footer}</body></html>"
+    )
+
+
+def _tags(tree: LexborHTMLParser) -> list[str]:
+    return [node.tag or "" for node in tree.root.traverse()]
+
+
+def test_drop_site_chrome_takes_the_body_level_header_and_footer_only() -> None:
+    tree = LexborHTMLParser(_chrome_page("<header><nav><ul><li>Topics</li></ul></nav></header>"))
+    assert drop_site_chrome(tree) == 2
+    assert tree.css_first("nav") is None
+    # The content's own header and footer, inside <main>, stay.
+    assert [n.attributes.get("class") for n in tree.css("header, footer")] == [
+        "post-heading",
+        "post-footer",
+    ]
+    assert text_of(tree.css_first("h1")) == "Title"
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "<h1>The page's title in the banner</h1>",
+        "<main><p>Content</p></main>",
+        "<article><p>Content</p></article>",
+        "<meta name='citation_title' content='T'>",
+        "<link rel='next' href='/p2.html'>",
+        "<script type='application/ld+json'>{}</script>",
+    ],
+)
+def test_drop_site_chrome_keeps_a_block_holding_what_parsers_read_anywhere(kept: str) -> None:
+    page = _chrome_page(f"<header>{kept}</header>", f"<footer>{kept}</footer>")
+    tree = LexborHTMLParser(page)
+    before = _tags(tree)
+    assert drop_site_chrome(tree) == 0
+    assert _tags(tree) == before
+
+
+def test_a_teaser_list_in_the_site_banner_does_not_make_a_page_a_listing() -> None:
+    nav = "<header><nav><ul class='teasers'><li><h3><a href='/x.html'>X</a></h3></li></ul>"
+    body = f"""<html><head><meta charset="utf-8"></head><body>{nav}</nav></header>
+    <main><div class="product-header"><h1>A Report</h1></div></main></body></html>"""
+    parsed = parse_page("https://www.rand.org/topics/a.html", body.encode())
+    assert parsed.kind == "product"
+    assert parsed.record.title == "A Report"

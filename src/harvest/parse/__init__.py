@@ -19,7 +19,7 @@ from harvest.parse.base import Provenance
 from harvest.parse.classify import PageKind, classify, is_supported_host
 from harvest.parse.commentary import CommentaryPage
 from harvest.parse.finder import Finder
-from harvest.parse.html import load_html
+from harvest.parse.html import drop_site_chrome, load_html
 from harvest.parse.listing import ListingPage
 from harvest.parse.product import ProductPage
 
@@ -52,6 +52,7 @@ def parse_page(
     if canonical is None:
         raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
     tree = load_html(body, content_type)
+    drop_site_chrome(tree)
     find = Finder(tree)  # one for classifying and parsing: they share its anchors
     kind = classify(canonical, tree, find)
     common = {

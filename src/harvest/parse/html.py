@@ -34,6 +34,9 @@ _SPACE_AFTER_OPEN = re.compile(r" (?<=[(\[{“‘] ) *(?=\S)")
 # space before a closing mark or after an opening one, looked for in one scan first.
 _SPACE_BY_MARK = re.compile(r" (?:[.,;:!?%)\]}’”]|(?<=[(\[{“‘] ))")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# What a parser may read from anywhere in a page, outside its content as well: a block
+# holding one of these is never site chrome.
+_NOT_CHROME = "h1, main, article, meta, link, script[type='application/ld+json']"
 
 
 def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
@@ -58,6 +61,30 @@ def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
         # first (a quarter of the parse's cost), so the bytes go to it as they are.
         return LexborHTMLParser(body)
     return LexborHTMLParser(body.decode(charset, errors="replace"))
+
+
+def drop_site_chrome(tree: LexborHTMLParser) -> int:
+    """Take the site-wide banner and footer out of a parsed page; how many were taken.
+
+    Site chrome is a ``<header>`` or ``<footer>`` that is a child of ``<body>`` (a
+    ``<header>`` inside an article or ``<main>`` is the content's own) and holds
+    nothing a parser reads from outside a page's content (``_NOT_CHROME``: an h1,
+    ``<main>``, an article, meta and link tags, JSON-LD). No record field comes from
+    it (listings already leave its lists out), and on rand.org it is over half of a
+    page's elements: every whole-page query after this searches the content only.
+    The elements are unlinked, not freed; they go with the tree.
+    """
+    body = tree.body
+    if body is None:
+        return 0
+    chrome = [
+        node
+        for node in body.iter()
+        if node.tag in ("header", "footer") and node.css_first(_NOT_CHROME) is None
+    ]
+    for node in chrome:
+        node.decompose(recursive=False)
+    return len(chrome)
 
 
 def _is_utf8(charset: str) -> bool:
