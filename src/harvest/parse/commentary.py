@@ -55,7 +55,7 @@ def _body_paragraphs(node: LexborNode) -> list[LexborNode]:
     """The ``<p>`` elements of the body, skipping quotes, share and subscribe boxes."""
     found = []
     for child in node.iter():
-        classes = (child.attributes.get("class") or "").split()
+        classes = (child.attrs.get("class") or "").split()
         if not _NOT_BODY.isdisjoint(classes) or child.tag in (
             "aside",
             "nav",

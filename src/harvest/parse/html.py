@@ -178,7 +178,7 @@ def attr(node: LexborNode | None, name: str) -> str | None:
     """An attribute's cleaned value, or None."""
     if node is None:
         return None
-    return clean_text(node.attributes.get(name))
+    return clean_text(node.attrs.get(name))
 
 
 MetaTags = dict[str, list[str | None]]

@@ -88,7 +88,7 @@ class ListingPage(PageParser):
             "a[href]"
         )
         title = text_of(title_node)
-        url = self.link(link.attributes.get("href")) if link else None
+        url = self.link(link.attrs.get("href")) if link else None
         if not title or not url:
             return None
         date_raw = text_of(item.css_first(".date"))
@@ -117,7 +117,7 @@ class ListingPage(PageParser):
         else:
             caption, credit = split_caption(alt)
         return Image(
-            url=self.link(img.attributes.get("src")), alt=alt, caption=caption, credit=credit
+            url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit
         )
 
     def next_page(self) -> str | None:
@@ -128,7 +128,7 @@ class ListingPage(PageParser):
 
     def _next_link(self) -> str | None:
         node = first(self.find, *NEXT_SELECTORS)
-        return self.link(node.attributes.get("href")) if node else None
+        return self.link(node.attrs.get("href")) if node else None
 
     def _is_featured(self, item: LexborNode) -> bool:
         """True inside a block marked featured by class, or right after a "Featured" heading."""
@@ -153,7 +153,7 @@ class ListingPage(PageParser):
 
 def _marks_featured(node: LexborNode) -> bool:
     """A block marked featured by class, or right after a "Featured" heading."""
-    if _FEATURED_CLASS.search(node.attributes.get("class") or ""):
+    if _FEATURED_CLASS.search(node.attrs.get("class") or ""):
         return True
     heading = next((n for n in previous_elements(node) if is_heading(n)), None)
     return heading is not None and (text_of(heading) or "").lower() == "featured"

@@ -129,7 +129,7 @@ class ProductPage(PublicationPage):
         return Download(
             section=section,
             format=name,
-            url=self.link(link.attributes.get("href")) if link else None,
+            url=self.link(link.attrs.get("href")) if link else None,
             size_text=size_text,
             size_bytes=parse_size(size_text),
             notes=_cell_text(row, "notes"),
@@ -140,7 +140,7 @@ class ProductPage(PublicationPage):
         # A link listed again (it matches two of the selectors) gives the same row again.
         links = unique(self.find.css("#buybox a[href], .buybox a[href], .btn-download a[href]"))
         for link in links:
-            href = self.link(link.attributes.get("href"))
+            href = self.link(link.attrs.get("href"))
             label = text_of(link) or ""
             if href and _FILE_LINK.search(href) and "download" in label.lower():
                 rows.append(Download(format=href.rsplit(".", 1)[1].upper(), url=href))
@@ -263,7 +263,7 @@ class ProductPage(PublicationPage):
         img = first(self.find, ".cover-image img", ".product-header img[alt^='Cover']")
         if img is None:
             return None
-        return Image(url=self.link(img.attributes.get("src")), alt=attr(img, "alt"))
+        return Image(url=self.link(img.attrs.get("src")), alt=attr(img, "alt"))
 
 
 def _section_of(table: LexborNode) -> str | None:
@@ -286,7 +286,7 @@ def _cell_text(row: dict[str, LexborNode], word: str) -> str | None:
 
 def _format_name(cell: LexborNode) -> str | None:
     for node in [cell, *cell.css("[class*='format-']")]:
-        for name in (node.attributes.get("class") or "").split():
+        for name in (node.attrs.get("class") or "").split():
             if name.startswith("format-") and len(name) > 7:
                 return name[7:].upper()
     text = _FORMAT_WORDS.sub(" ", text_of(cell) or "")

@@ -138,7 +138,7 @@ class PublicationPage(PageParser):
         parsed = parse_author_list(text_of(node))
         if node is None or parsed is None:
             return []
-        links = {text_of(a): self.link(a.attributes.get("href")) for a in node.css("a[href]")}
+        links = {text_of(a): self.link(a.attrs.get("href")) for a in node.css("a[href]")}
         role = "editor" if parsed.role == "editor" else "author"
         return [Author(name=name, url=links.get(name), role=role) for name in parsed.names]
 
@@ -196,7 +196,7 @@ class PublicationPage(PageParser):
         else:
             credit = clean_credit(credit_text)
         return Image(
-            url=self.link(img.attributes.get("src")), alt=alt, caption=caption, credit=credit
+            url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit
         )
 
 
