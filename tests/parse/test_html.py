@@ -247,7 +247,9 @@ TABLES = """<table><tr><td>Format</td><td>Size</td></tr><tr><td>PDF</td><td>1 MB
 <tr><th>Format</th><th>Price</th></tr><tr><th>Sub</th><td>x</td></tr></table>
 <table><thead><tr><th>Format</th><th>File Size</th></tr></thead><tbody>
 <tr><th>Format</th><th>File Size</th></tr><tr><td>EPUB</td><td>2 MB</td></tr></tbody></table>
-<table></table><table><tr></tr></table>"""
+<table></table><table><tr></tr></table>
+<table><tr><th>Format</th><td>Size</td></tr><tr><td>PDF</td><td>1 MB</td></tr>
+<tr><th>Format</th><td>Size</td></tr></table>"""
 
 
 def test_table_rows_reads_tables_as_first_written() -> None:
@@ -258,6 +260,24 @@ def test_table_rows_reads_tables_as_first_written() -> None:
         headers, rows = table_rows(table)
         as_ids = [{header: cell.mem_id for header, cell in row.items()} for row in rows]
         assert (headers, as_ids) == _table_rows_as_first_written(table)
+
+
+_CELL = st.tuples(st.sampled_from(["td", "th"]), st.sampled_from(["Format", "Size", "PDF", ""]))
+
+
+@given(st.lists(st.lists(_CELL, max_size=3), min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_table_rows_reads_any_small_table_as_first_written(
+    rows: list[list[tuple[str, str]]],
+) -> None:
+    html = "".join(
+        "<tr>" + "".join(f"<{tag}>{text}</{tag}>" for tag, text in row) + "</tr>" for row in rows
+    )
+    table = LexborHTMLParser(f"<table>{html}</table>").css_first("table")
+    assert table is not None
+    headers, body = table_rows(table)
+    as_ids = [{header: cell.mem_id for header, cell in row.items()} for row in body]
+    assert (headers, as_ids) == _table_rows_as_first_written(table)
 
 
 def _chrome_page(header: str, footer: str = "<footer><p>©</p></footer>") -> str:

@@ -254,17 +254,24 @@ def table_rows(table: LexborNode) -> tuple[list[str], list[dict[str, LexborNode]
     if not rows:
         return [], []
     has_th = [row.css_first("th") is not None for row in rows]
-    header_row = rows[has_th.index(True)] if any(has_th) else rows[0]
+    header_th = any(has_th)
+    header_row = rows[has_th.index(True)] if header_th else rows[0]
     headers = [(text_of(cell) or "").lower() for cell in _cells(header_row)]
     # A row equal to the header row is skipped: the same node or the same HTML (what
-    # LexborNode's == compares), with the header row's HTML serialized once.
-    header_html = header_row.html
+    # LexborNode's == compares). Only a row that has a <th> exactly when the header row
+    # has one can serialize the same; the header row's HTML is serialized once, if asked.
+    header_html: str | None = None
     body: list[dict[str, LexborNode]] = []
     for row, th in zip(rows, has_th, strict=True):
         if th and not row.css_first("td"):
             continue
-        if row.mem_id == header_row.mem_id or row.html == header_html:
+        if row.mem_id == header_row.mem_id:
             continue
+        if th == header_th:
+            if header_html is None:
+                header_html = header_row.html
+            if row.html == header_html:
+                continue
         cells = _cells(row)
         body.append({headers[i]: cell for i, cell in enumerate(cells) if i < len(headers)})
     return headers, body
