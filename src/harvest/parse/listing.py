@@ -116,9 +116,7 @@ class ListingPage(PageParser):
             caption, credit = caption_text, clean_credit(credit_text)
         else:
             caption, credit = split_caption(alt)
-        return Image(
-            url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit
-        )
+        return Image(url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit)
 
     def next_page(self) -> str | None:
         return self.pick(

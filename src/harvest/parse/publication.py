@@ -195,9 +195,7 @@ class PublicationPage(PageParser):
             caption, credit = split_caption(alt)
         else:
             credit = clean_credit(credit_text)
-        return Image(
-            url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit
-        )
+        return Image(url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit)
 
 
 def _ld_types(obj: dict[str, Any]) -> set[str]:
