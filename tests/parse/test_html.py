@@ -26,6 +26,8 @@ from harvest.parse.html import (
     _SPACE_BY_MARK,
     _cells,
     drop_site_chrome,
+    elements,
+    first_element,
     join_paragraphs,
     load_html,
     meta_all,
@@ -331,3 +333,35 @@ def test_a_teaser_list_in_the_site_banner_does_not_make_a_page_a_listing() -> No
     parsed = parse_page("https://www.rand.org/topics/a.html", body.encode())
     assert parsed.kind == "product"
     assert parsed.record.title == "A Report"
+
+
+_TAGS = ["a", "strong", "th", "td", "img", "p", "template", "svg", "li"]
+_FRAGMENT = st.recursive(
+    st.sampled_from(["x", "", "<img>", "<img src='i.png'>", "<!-- a -->"]),
+    lambda inner: st.builds(
+        lambda tag, href, parts: f"<{tag}{href}>{''.join(parts)}</{tag}>",
+        st.sampled_from(_TAGS),
+        st.sampled_from(["", " href", " href='/a'", " HREF='/b'"]),
+        st.lists(inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@given(_FRAGMENT, st.sampled_from(["a", "strong", "th", "td", "img", "li"]), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_first_element_and_elements_are_lexbors_answers(
+    fragment: str, tag: str, with_href: bool
+) -> None:
+    tree = LexborHTMLParser(
+        f"<table><tr><td>{fragment}</td></tr></table><ul><li>{fragment}</li></ul>"
+    )
+    selector = f"{tag}[href]" if with_href else tag
+    attribute = "href" if with_href else None
+    for root in [*tree.css("td"), *tree.css("li"), *tree.css("svg")]:
+        expected = root.css_first(selector)
+        found = first_element(root, tag, attribute)
+        assert (found.mem_id if found else None) == (expected.mem_id if expected else None)
+        assert [n.mem_id for n in elements(root, tag, attribute)] == [
+            n.mem_id for n in root.css(selector)
+        ]

@@ -15,7 +15,14 @@ from harvest.models import Image, TopicEntry
 from harvest.normalize import clean_credit, parse_date, split_caption
 from harvest.parse.base import PageParser
 from harvest.parse.finder import Finder
-from harvest.parse.html import attr, first, is_heading, previous_elements, text_of
+from harvest.parse.html import (
+    attr,
+    first,
+    first_element,
+    is_heading,
+    previous_elements,
+    text_of,
+)
 
 LIST_SELECTORS = ("ul.teasers > li", "ul.teaser-list > li", "ul.teasers li", "ul.teaser-list li")
 TITLE_SELECTORS = ("h3.title", ".title", "h3", "h2", "h4")
@@ -84,8 +91,8 @@ class ListingPage(PageParser):
 
     def _entry(self, item: LexborNode) -> TopicEntry | None:
         title_node = first(item, *TITLE_SELECTORS)
-        link = (title_node.css_first("a[href]") if title_node else None) or item.css_first(
-            "a[href]"
+        link = (first_element(title_node, "a", "href") if title_node else None) or first_element(
+            item, "a", "href"
         )
         title = text_of(title_node)
         url = self.link(link.attrs.get("href")) if link else None
@@ -104,7 +111,7 @@ class ListingPage(PageParser):
         )
 
     def _image(self, item: LexborNode) -> Image | None:
-        img = item.css_first("img")
+        img = first_element(item, "img")
         if img is None:
             return None
         alt = attr(img, "alt")

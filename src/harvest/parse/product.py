@@ -27,6 +27,7 @@ from harvest.parse.html import (
     Table,
     attr,
     first,
+    first_element,
     is_heading,
     join_paragraphs,
     previous_elements,
@@ -124,7 +125,7 @@ class ProductPage(PublicationPage):
         name = _format_name(cell)
         if name is None:
             return None
-        link = cell.css_first("a[href]")
+        link = first_element(cell, "a", "href")
         size_text = _cell_text(row, "size")
         return Download(
             section=section,
@@ -183,7 +184,7 @@ class ProductPage(PublicationPage):
         found: dict[str, str] = {}
         items = unique(self.find.css("#document-details li, .document-details li"))
         for item in items:  # an item listed again would add nothing
-            label = text_of(item.css_first("strong"))
+            label = text_of(first_element(item, "strong"))
             text = text_of(item)
             if label and text:
                 value = clean_text(text[len(label) :]) if text.startswith(label) else text

@@ -24,7 +24,7 @@ from harvest.normalize import (
     split_caption,
 )
 from harvest.parse.base import PageParser
-from harvest.parse.html import attr, first, text_of, texts
+from harvest.parse.html import attr, elements, first, first_element, text_of, texts
 
 _WORK_TYPES = frozenset(
     {
@@ -138,7 +138,7 @@ class PublicationPage(PageParser):
         parsed = parse_author_list(text_of(node))
         if node is None or parsed is None:
             return []
-        links = {text_of(a): self.link(a.attrs.get("href")) for a in node.css("a[href]")}
+        links = {text_of(a): self.link(a.attrs.get("href")) for a in elements(node, "a", "href")}
         role = "editor" if parsed.role == "editor" else "author"
         return [Author(name=name, url=links.get(name), role=role) for name in parsed.names]
 
@@ -185,7 +185,7 @@ class PublicationPage(PageParser):
         """An image element (or its wrapper) with caption and credit beside it."""
         if node is None:
             return None
-        img = node if node.tag == "img" else node.css_first("img")
+        img = node if node.tag == "img" else first_element(node, "img")
         if img is None:
             return None
         alt = attr(img, "alt")
