@@ -144,3 +144,13 @@ def test_listing_in_2025_layout_with_description_and_wrapping_links() -> None:
         None,
     )
     assert record.next_page == "https://www.rand.org/topics/military-drones.html?page=2"
+
+
+def test_html_comments_in_an_article_body_are_skipped() -> None:
+    main = """<article class="blog"><div class="post-heading"><h1>A Post</h1></div>
+    <div class="body-text"><!-- ad slot --><p>First.</p><!-- end --><div><!-- x --><p>Second.</p>
+    </div></div></article>"""
+    url = "https://www.rand.org/blog/2020/07/a-post.html"
+    record = parse_page(url, _page(main)).record
+    assert isinstance(record, Publication)
+    assert record.body == "First.\n\nSecond."

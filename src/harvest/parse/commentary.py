@@ -55,6 +55,8 @@ def _body_paragraphs(node: LexborNode) -> list[LexborNode]:
     """The ``<p>`` elements of the body, skipping quotes, share and subscribe boxes."""
     found = []
     for child in node.iter():
+        if not child.is_element_node:  # a comment (iter gives all but text)
+            continue
         classes = (child.attrs.get("class") or "").split()
         if not _NOT_BODY.isdisjoint(classes) or child.tag in (
             "aside",

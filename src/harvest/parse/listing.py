@@ -158,6 +158,8 @@ class ListingPage(PageParser):
 
 def _marks_featured(node: LexborNode) -> bool:
     """A block marked featured by class, or right after a "Featured" heading."""
+    if not node.is_element_node:  # the document, above an item outside <body>
+        return False
     if _FEATURED_CLASS.search(node.attrs.get("class") or ""):
         return True
     heading = next((n for n in previous_elements(node) if is_heading(n)), None)
