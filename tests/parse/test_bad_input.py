@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import re
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
 from harvest.errors import ParseError
+from harvest.fetch import url_for
 from harvest.parse import parse_page
-from tests.conftest import SITE
+from harvest.parse.html import load_html
+from tests.conftest import SITE, site_pages
 
 MG115 = SITE / "www.rand.org/pubs/monographs/MG115.html"
 URL = "https://www.rand.org/pubs/monographs/MG115.html"
@@ -62,3 +70,90 @@ def test_latin1_page_is_decoded_by_its_declared_charset() -> None:
     body = body.replace('<meta charset="utf-8">', '<meta charset="iso-8859-1">')
     record = parse_page(URL, body.encode("latin-1", errors="xmlcharrefreplace")).record
     assert record.authors[0].name == "Norman D. Lévin"  # type: ignore[union-attr]
+
+
+# Damage a recorded page can come with: bytes that are not UTF-8 (cut or stray
+# sequences, surrogates, overlongs), markup cut or inserted at random.
+_DAMAGE = st.sampled_from(
+    [
+        b"\xff",
+        b"\xe2\x80",
+        b"\xc3",
+        b"\xed\xa0\x80",
+        b"\xf0\x9f\x98",
+        b"\x80\x99",
+        b"\xc0\xaf",
+        b"<!-- x -->",
+        b"<",
+        b"</div>",
+        b"<p class='",
+        b"&#0;",
+        b"\x00",
+    ]
+)
+_PAGES = [path for path in site_pages() if path.suffix == ".html"]
+
+
+@given(
+    st.sampled_from(_PAGES),
+    st.lists(st.tuples(st.floats(0, 1), _DAMAGE), min_size=1, max_size=8),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_damaged_page_gives_a_record_or_a_parse_error(
+    path: Path, damage: list[tuple[float, bytes]]
+) -> None:
+    body = bytearray(path.read_bytes())
+    for where, piece in damage:
+        # Just after a tag: between elements, where a stray comment or tag changes the
+        # tree the most (at any byte, most damage lands inside a text).
+        ends = [i + 1 for i, byte in enumerate(body) if byte == ord(">")]
+        at = ends[int(where * (len(ends) - 1))]
+        body[at:at] = piece
+    # A record, or a clear one-line reason: any other exception fails the test.
+    with contextlib.suppress(ParseError):
+        parse_page(url_for(path) or URL, bytes(body))
+
+
+@given(
+    st.sampled_from(_PAGES),
+    st.lists(st.tuples(st.floats(0, 1), _DAMAGE.filter(lambda b: not b.isascii())), max_size=8),
+)
+@settings(max_examples=100, deadline=None)
+def test_invalid_utf8_reads_as_if_decoded_with_replacement_first(
+    path: Path, damage: list[tuple[float, bytes]]
+) -> None:
+    # load_html hands lexbor undecodable bytes as they are; selectolax reads them with
+    # errors="replace". The tree must be the one the decoded text gives.
+    body = bytearray(path.read_bytes())
+    for where, piece in damage:
+        at = int(where * len(body))
+        body[at:at] = piece
+    raw = bytes(body)
+    tree = load_html(raw)
+    decoded = LexborHTMLParser(raw.decode("utf-8", errors="replace"))
+    assert tree.html == decoded.html
+    assert [node.text(deep=False) for node in tree.root.traverse(include_text=True)] == [
+        node.text(deep=False) for node in decoded.root.traverse(include_text=True)
+    ]
+
+
+_RAW_TEXT = re.compile(rb"(<(script|style|textarea|title)\b.*?</\2\s*>)", re.I | re.S)
+_END_TAG = re.compile(rb"(</[a-zA-Z][^>]*>)")
+
+
+@pytest.mark.parametrize("path", _PAGES, ids=lambda path: path.name)
+def test_comments_between_elements_change_nothing(path: Path) -> None:
+    # A comment after every end tag (outside scripts, styles and titles, where it would
+    # be text): every element then has comment children, which no reader may trip on.
+    body = path.read_bytes()
+    parts = _RAW_TEXT.split(body)
+    commented = b"".join(
+        part if i % 3 == 1 else _END_TAG.sub(rb"\1<!-- c -->", part)
+        for i, part in enumerate(parts)
+        if i % 3 != 2
+    )
+    url = url_for(path) or URL
+    original, changed = parse_page(url, body), parse_page(url, commented)
+    skip = {"content_sha256", "fetched_at"}
+    assert changed.record.model_dump(exclude=skip) == original.record.model_dump(exclude=skip)
+    assert changed.links == original.links

@@ -56,9 +56,13 @@ def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
     if _looks_truncated(body):
         raise ParseError("truncated HTML: the document ends before its closing tags")
     charset = _charset(body, content_type)
-    if _is_utf8(charset) and _valid_utf8(body):
+    if _is_utf8(charset):
         # lexbor parses UTF-8 bytes; a str would be encoded back to the same bytes
         # first (a quarter of the parse's cost), so the bytes go to it as they are.
+        # Invalid sequences need no decode first: lexbor keeps them as they are and
+        # selectolax reads every text and attribute with errors="replace", which gives
+        # what bytes.decode("utf-8", "replace") would (a maximal invalid subpart never
+        # holds an ASCII byte, so markup never splits one). A test holds it so.
         return LexborHTMLParser(body)
     return LexborHTMLParser(body.decode(charset, errors="replace"))
 
