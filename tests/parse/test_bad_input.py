@@ -92,6 +92,19 @@ _DAMAGE = st.sampled_from(
     ]
 )
 _PAGES = [path for path in site_pages() if path.suffix == ".html"]
+Damage = list[tuple[float, bytes]]
+
+
+def _damaged(path: Path, damage: Damage, *, after_tags: bool) -> bytes:
+    """The page with each piece inserted at its relative place: anywhere, or just after
+    a tag (between elements, where a stray comment or tag changes the tree the most; at
+    any byte, most damage lands inside a text)."""
+    body = bytearray(path.read_bytes())
+    for where, piece in damage:
+        places = [i + 1 for i, byte in enumerate(body) if byte == ord(">")] if after_tags else []
+        at = places[int(where * (len(places) - 1))] if places else int(where * len(body))
+        body[at:at] = piece
+    return bytes(body)
 
 
 @given(
@@ -99,19 +112,11 @@ _PAGES = [path for path in site_pages() if path.suffix == ".html"]
     st.lists(st.tuples(st.floats(0, 1), _DAMAGE), min_size=1, max_size=8),
 )
 @settings(max_examples=200, deadline=None)
-def test_a_damaged_page_gives_a_record_or_a_parse_error(
-    path: Path, damage: list[tuple[float, bytes]]
-) -> None:
-    body = bytearray(path.read_bytes())
-    for where, piece in damage:
-        # Just after a tag: between elements, where a stray comment or tag changes the
-        # tree the most (at any byte, most damage lands inside a text).
-        ends = [i + 1 for i, byte in enumerate(body) if byte == ord(">")]
-        at = ends[int(where * (len(ends) - 1))]
-        body[at:at] = piece
+def test_a_damaged_page_gives_a_record_or_a_parse_error(path: Path, damage: Damage) -> None:
+    body = _damaged(path, damage, after_tags=True)
     # A record, or a clear one-line reason: any other exception fails the test.
     with contextlib.suppress(ParseError):
-        parse_page(url_for(path) or URL, bytes(body))
+        parse_page(url_for(path) or URL, body)
 
 
 @given(
@@ -120,18 +125,15 @@ def test_a_damaged_page_gives_a_record_or_a_parse_error(
 )
 @settings(max_examples=100, deadline=None)
 def test_invalid_utf8_reads_as_if_decoded_with_replacement_first(
-    path: Path, damage: list[tuple[float, bytes]]
+    path: Path, damage: Damage
 ) -> None:
     # load_html hands lexbor undecodable bytes as they are; selectolax reads them with
     # errors="replace". The tree must be the one the decoded text gives.
-    body = bytearray(path.read_bytes())
-    for where, piece in damage:
-        at = int(where * len(body))
-        body[at:at] = piece
-    raw = bytes(body)
+    raw = _damaged(path, damage, after_tags=False)
     tree = load_html(raw)
     decoded = LexborHTMLParser(raw.decode("utf-8", errors="replace"))
     assert tree.html == decoded.html
+    assert tree.root is not None and decoded.root is not None
     assert [node.text(deep=False) for node in tree.root.traverse(include_text=True)] == [
         node.text(deep=False) for node in decoded.root.traverse(include_text=True)
     ]
