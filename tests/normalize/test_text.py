@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harvest.normalize.text import _clean_full, clean_paragraphs, clean_text
@@ -59,7 +59,7 @@ PAGE_TEXT = st.one_of(
     st.text(),
     st.lists(
         st.sampled_from([" ", "  \n\t", "a", "Zo", "\u00e9", "e\u0301", "\u00a0", "\u2028"])
-        | st.sampled_from(["\x1c", "\x1f", "\x85", "\x07", "\u200b", "\u00ad", "\ufeff"])
+        | st.sampled_from(["\u2009", "\x1c", "\x1f", "\x85", "\x07", "\u200b", "\u00ad", "\ufeff"])
         | st.sampled_from(["&amp;", "&amp;amp;", "&", "&#233;", "\ue000", "\U0001f600", "\ud800"]),
         max_size=20,
     ).map("".join),
@@ -68,5 +68,11 @@ PAGE_TEXT = st.one_of(
 
 @settings(max_examples=1000, deadline=None)
 @given(PAGE_TEXT)
+# The edges of the fast path for text that needs no collapsing: always tried.
+@example(" a")
+@example("a ")
+@example("a  b")
+@example("a\u2009b")
+@example("a b")
 def test_clean_text_fast_path_agrees_with_the_full_path(text: str) -> None:
     assert clean_text(text) == _clean_full(text)
