@@ -126,7 +126,9 @@ def _listing(page: ListingPage, common: dict[str, object]) -> Parsed:
             "next_page": next_page,
         }
     )
-    links = tuple(dict.fromkeys([*(e.url for e in entries), *([next_page] if next_page else [])]))
+    links = tuple(
+        dict.fromkeys([*(e["url"] for e in entries), *([next_page] if next_page else [])])
+    )
     return Parsed("listing", record, links, dict(page.provenance))
 
 

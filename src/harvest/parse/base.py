@@ -19,6 +19,11 @@ from harvest.parse.html import MetaTags, json_ld, meta_tags, meta_values
 
 T = TypeVar("T")
 Source = tuple[str, Callable[[], T | None]]
+# A value of a record (an Author, a Download, an Image, a TopicEntry ...) as a parser
+# gives it: its fields by name, validated with the whole record by its one
+# ``model_validate``. Building each value model on its own cost ~2.5 µs (pydantic's
+# __init__ machinery around the same validators); in the record's validation, ~0.4.
+Fields = dict[str, Any]
 
 
 class Provenance(NamedTuple):

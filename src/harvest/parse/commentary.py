@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborNode
 
-from harvest.models import Image
+from harvest.parse.base import Fields
 from harvest.parse.html import first, join_paragraphs, text_of
 from harvest.parse.publication import PublicationPage
 
@@ -45,7 +45,7 @@ class CommentaryPage(PublicationPage):
             return None
         return join_paragraphs(text_of(p) for p in _body_paragraphs(node))
 
-    def image(self) -> Image | None:
+    def image(self) -> Fields | None:
         return self.pick(
             "image", ("dom hero image", lambda: self.image_of(first(self.find, *HERO_SELECTORS)))
         )

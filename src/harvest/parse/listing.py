@@ -11,9 +11,8 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from harvest.models import Image, TopicEntry
 from harvest.normalize import clean_credit, parse_date, split_caption
-from harvest.parse.base import PageParser
+from harvest.parse.base import Fields, PageParser
 from harvest.parse.finder import Finder
 from harvest.parse.html import (
     attr,
@@ -66,19 +65,19 @@ class ListingPage(PageParser):
             ("meta description", lambda: self.meta("description")),
         )
 
-    def entries(self) -> list[TopicEntry]:
+    def entries(self) -> list[Fields]:
         return self.pick("entries", ("dom teaser lists", self._dom_entries)) or []
 
-    def _dom_entries(self) -> list[TopicEntry]:
+    def _dom_entries(self) -> list[Fields]:
         outside = {node.mem_id for area in self.tree.css(_OUTSIDE) for node in area.css("li")}
         seen: set[tuple[str, bool]] = set()
-        entries: list[TopicEntry] = []
+        entries: list[Fields] = []
         for item in self._items():
             if item.mem_id in outside:
                 continue
             entry = self._entry(item)
-            if entry and (entry.url, entry.featured) not in seen:
-                seen.add((entry.url, entry.featured))
+            if entry and (entry["url"], entry["featured"]) not in seen:
+                seen.add((entry["url"], entry["featured"]))
                 entries.append(entry)
         return entries
 
@@ -89,7 +88,7 @@ class ListingPage(PageParser):
                 return items
         return []
 
-    def _entry(self, item: LexborNode) -> TopicEntry | None:
+    def _entry(self, item: LexborNode) -> Fields | None:
         title_node = first(item, *TITLE_SELECTORS)
         link = (first_element(title_node, "a", "href") if title_node else None) or first_element(
             item, "a", "href"
@@ -99,18 +98,18 @@ class ListingPage(PageParser):
         if not title or not url:
             return None
         date_raw = text_of(item.css_first(".date"))
-        return TopicEntry(
-            content_type=text_of(item.css_first(".type")),
-            title=title,
-            url=url,
-            date=parse_date(date_raw),
-            date_raw=date_raw,
-            summary=text_of(first(item, ".desc", ".teaser", ".summary")),
-            image=self._image(item),
-            featured=self._is_featured(item),
-        )
+        return {
+            "content_type": text_of(item.css_first(".type")),
+            "title": title,
+            "url": url,
+            "date": parse_date(date_raw),
+            "date_raw": date_raw,
+            "summary": text_of(first(item, ".desc", ".teaser", ".summary")),
+            "image": self._image(item),
+            "featured": self._is_featured(item),
+        }
 
-    def _image(self, item: LexborNode) -> Image | None:
+    def _image(self, item: LexborNode) -> Fields | None:
         img = first_element(item, "img")
         if img is None:
             return None
@@ -123,7 +122,12 @@ class ListingPage(PageParser):
             caption, credit = caption_text, clean_credit(credit_text)
         else:
             caption, credit = split_caption(alt)
-        return Image(url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit)
+        return {
+            "url": self.link(img.attrs.get("src")),
+            "alt": alt,
+            "caption": caption,
+            "credit": credit,
+        }
 
     def next_page(self) -> str | None:
         return self.pick(

@@ -13,7 +13,6 @@ from functools import cached_property
 
 from selectolax.lexbor import LexborNode
 
-from harvest.models import Download, Image, Money, PrintOffer
 from harvest.normalize import (
     clean_text,
     parse_doi,
@@ -22,6 +21,7 @@ from harvest.normalize import (
     parse_size,
 )
 from harvest.normalize._words import first_word, search_from_words
+from harvest.parse.base import Fields
 from harvest.parse.finder import unique
 from harvest.parse.html import (
     Table,
@@ -103,7 +103,7 @@ class ProductPage(PublicationPage):
     def recommendations(self) -> list[str]:
         return _unique(texts(self.find, ".recommendations li"))
 
-    def downloads(self) -> list[Download]:
+    def downloads(self) -> list[Fields]:
         return self.pick_list(
             "downloads",
             ("dom download tables", self._table_downloads),
@@ -111,14 +111,14 @@ class ProductPage(PublicationPage):
             ("meta citation_pdf_url", self._meta_download),
         )
 
-    def _table_downloads(self) -> list[Download]:
-        rows: list[Download] = []
+    def _table_downloads(self) -> list[Fields]:
+        rows: list[Fields] = []
         for table, body in tables_with_headers(self.tables, "format", "size"):
             section = _section_of(table)
             rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
         return _unique_by_url(rows)
 
-    def _download_row(self, row: dict[str, LexborNode], section: str | None) -> Download | None:
+    def _download_row(self, row: dict[str, LexborNode], section: str | None) -> Fields | None:
         cell = row.get("format")
         if cell is None:
             return None
@@ -127,16 +127,16 @@ class ProductPage(PublicationPage):
             return None
         link = first_element(cell, "a", "href")
         size_text = _cell_text(row, "size")
-        return Download(
-            section=section,
-            format=name,
-            url=self.link(link.attrs.get("href")) if link else None,
-            size_text=size_text,
-            size_bytes=parse_size(size_text),
-            notes=_cell_text(row, "notes"),
-        )
+        return {
+            "section": section,
+            "format": name,
+            "url": self.link(link.attrs.get("href")) if link else None,
+            "size_text": size_text,
+            "size_bytes": parse_size(size_text),
+            "notes": _cell_text(row, "notes"),
+        }
 
-    def _button_downloads(self) -> list[Download]:
+    def _button_downloads(self) -> list[Fields]:
         rows = []
         # A link listed again (it matches two of the selectors) gives the same row again.
         links = unique(self.find.css("#buybox a[href], .buybox a[href], .btn-download a[href]"))
@@ -144,33 +144,33 @@ class ProductPage(PublicationPage):
             href = self.link(link.attrs.get("href"))
             label = text_of(link) or ""
             if href and _FILE_LINK.search(href) and "download" in label.lower():
-                rows.append(Download(format=href.rsplit(".", 1)[1].upper(), url=href))
+                rows.append({"format": href.rsplit(".", 1)[1].upper(), "url": href})
         return _unique_by_url(rows)
 
-    def _meta_download(self) -> list[Download]:
+    def _meta_download(self) -> list[Fields]:
         href = self.link(self.meta("citation_pdf_url"))
-        return [Download(format="PDF", url=href)] if href else []
+        return [{"format": "PDF", "url": href}] if href else []
 
-    def print_offers(self) -> list[PrintOffer]:
+    def print_offers(self) -> list[Fields]:
         return self.pick_list(
             "print_offers",
             ("dom purchase table", self._table_offers),
             ("dom buybox text", self._buybox_offers),
         )
 
-    def _table_offers(self) -> list[PrintOffer]:
-        offers: list[PrintOffer] = []
+    def _table_offers(self) -> list[Fields]:
+        offers: list[Fields] = []
         for _, body in tables_with_headers(self.tables, "format", "price"):
             offers.extend(o for o in (_print_row(row) for row in body) if o)
         return offers
 
-    def _buybox_offers(self) -> list[PrintOffer]:
+    def _buybox_offers(self) -> list[Fields]:
         """Offers written as text, e.g. a select option "Paperback (96 pages): $20.00"."""
-        offers: dict[str, PrintOffer] = {}
+        offers: dict[str, Fields] = {}
         for node in unique(self.find.css(BUYBOX_OFFER_SELECTORS)):  # a repeat adds nothing
             offer = _text_offer(text_of(node))
             if offer is not None:
-                offers.setdefault(offer.format, offer)
+                offers.setdefault(offer["format"], offer)
         return list(offers.values())
 
     @cached_property
@@ -260,11 +260,11 @@ class ProductPage(PublicationPage):
             ("dom document details", lambda: self.details.get("series") or None),
         )
 
-    def cover_image(self) -> Image | None:
+    def cover_image(self) -> Fields | None:
         img = first(self.find, ".cover-image img", ".product-header img[alt^='Cover']")
         if img is None:
             return None
-        return Image(url=self.link(img.attrs.get("src")), alt=attr(img, "alt"))
+        return {"url": self.link(img.attrs.get("src")), "alt": attr(img, "alt")}
 
 
 def _section_of(table: LexborNode) -> str | None:
@@ -294,7 +294,7 @@ def _format_name(cell: LexborNode) -> str | None:
     return clean_text(text.upper() if len(text.strip()) <= 5 else text)
 
 
-def _print_row(row: dict[str, LexborNode]) -> PrintOffer | None:
+def _print_row(row: dict[str, LexborNode]) -> Fields | None:
     text = text_of(row.get("format"))
     if not text:
         return None
@@ -302,23 +302,23 @@ def _print_row(row: dict[str, LexborNode]) -> PrintOffer | None:
     return _offer(name, text, text_of(row.get("price")))
 
 
-def _text_offer(text: str | None) -> PrintOffer | None:
+def _text_offer(text: str | None) -> Fields | None:
     match = _TEXT_OFFER.match(text or "")
     if match is None:
         return None
     return _offer(match["format"].capitalize(), match["rest"], clean_text(match["price"]))
 
 
-def _offer(name: str, pages_text: str, price_text: str | None) -> PrintOffer:
+def _offer(name: str, pages_text: str, price_text: str | None) -> Fields:
     """A print offer from its format name, the text holding "N pages", and the price shown."""
     pages = _PAGES.search(pages_text)
     price = parse_price(price_text)
-    return PrintOffer(
-        format=name,
-        pages=int(pages.group(1).replace(",", "")) if pages else None,
-        price=Money(amount=price.amount, currency=price.currency) if price else None,
-        price_text=price_text,
-    )
+    return {
+        "format": name,
+        "pages": int(pages.group(1).replace(",", "")) if pages else None,
+        "price": {"amount": price.amount, "currency": price.currency} if price else None,
+        "price_text": price_text,
+    }
 
 
 def _match(pattern: re.Pattern[str], words: tuple[str, ...], sentences: list[str]) -> str | None:
@@ -333,11 +333,11 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _unique_by_url(rows: list[Download]) -> list[Download]:
+def _unique_by_url(rows: list[Fields]) -> list[Fields]:
     seen: set[str] = set()
     unique = []
     for row in rows:
-        key = row.url or f"{row.section}|{row.format}|{row.size_text}"
+        key = row.get("url") or f"{row.get('section')}|{row['format']}|{row.get('size_text')}"
         if key not in seen:
             seen.add(key)
             unique.append(row)

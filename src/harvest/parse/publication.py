@@ -14,7 +14,6 @@ from typing import Any
 
 from selectolax.lexbor import LexborNode
 
-from harvest.models import Author, Image
 from harvest.normalize import (
     clean_credit,
     clean_text,
@@ -23,7 +22,7 @@ from harvest.normalize import (
     person_name,
     split_caption,
 )
-from harvest.parse.base import PageParser
+from harvest.parse.base import Fields, PageParser
 from harvest.parse.html import attr, elements, first, first_element, text_of, texts
 
 _WORK_TYPES = frozenset(
@@ -125,7 +124,7 @@ class PublicationPage(PageParser):
     def published(self) -> str | None:
         return parse_date(self.published_raw())
 
-    def authors(self) -> list[Author]:
+    def authors(self) -> list[Fields]:
         return self.pick_list(
             "authors",
             ("dom p.authors", self._dom_authors),
@@ -133,16 +132,16 @@ class PublicationPage(PageParser):
             ("meta citation_author", self._meta_authors),
         )
 
-    def _dom_authors(self) -> list[Author]:
+    def _dom_authors(self) -> list[Fields]:
         node = first(self.find, *AUTHOR_SELECTORS)
         parsed = parse_author_list(text_of(node))
         if node is None or parsed is None:
             return []
         links = {text_of(a): self.link(a.attrs.get("href")) for a in elements(node, "a", "href")}
         role = "editor" if parsed.role == "editor" else "author"
-        return [Author(name=name, url=links.get(name), role=role) for name in parsed.names]
+        return [{"name": name, "url": links.get(name), "role": role} for name in parsed.names]
 
-    def _ld_authors(self) -> list[Author]:
+    def _ld_authors(self) -> list[Fields]:
         value = self._ld_value("author")
         items = value if isinstance(value, list) else [value] if value else []
         authors = []
@@ -151,12 +150,12 @@ class PublicationPage(PageParser):
             name = person_name(raw) if isinstance(raw, str) else None
             if name:
                 url = item.get("url") if isinstance(item, dict) else None
-                authors.append(Author(name=name, url=self.link(url) if url else None))
+                authors.append({"name": name, "url": self.link(url) if url else None})
         return authors
 
-    def _meta_authors(self) -> list[Author]:
+    def _meta_authors(self) -> list[Fields]:
         names = (person_name(value) for value in self.meta_all("citation_author"))
-        return [Author(name=name) for name in names if name]
+        return [{"name": name} for name in names if name]
 
     def content_type(self) -> str | None:
         return self.pick(
@@ -181,7 +180,7 @@ class PublicationPage(PageParser):
             ("meta og:description", lambda: self.meta("og:description")),
         )
 
-    def image_of(self, node: LexborNode | None) -> Image | None:
+    def image_of(self, node: LexborNode | None) -> Fields | None:
         """An image element (or its wrapper) with caption and credit beside it."""
         if node is None:
             return None
@@ -195,7 +194,12 @@ class PublicationPage(PageParser):
             caption, credit = split_caption(alt)
         else:
             credit = clean_credit(credit_text)
-        return Image(url=self.link(img.attrs.get("src")), alt=alt, caption=caption, credit=credit)
+        return {
+            "url": self.link(img.attrs.get("src")),
+            "alt": alt,
+            "caption": caption,
+            "credit": credit,
+        }
 
 
 def _ld_types(obj: dict[str, Any]) -> set[str]:
