@@ -36,6 +36,7 @@ DESCRIPTION_SELECTORS = (
     ".description p",
     "main h1 + p",
 )
+_ANY_DESCRIPTION = ", ".join(DESCRIPTION_SELECTORS)
 NEXT_SELECTORS = (".pagination li.next a[href]", "a[rel~=next][href]", "link[rel~=next][href]")
 _FEATURED_CLASS = re.compile(r"\bfeature(d)?\b|topic-featured|pubs-intro")
 # Lists outside the page's own content: navigation, related items, footer.
@@ -61,9 +62,16 @@ class ListingPage(PageParser):
     def description(self) -> str | None:
         return self.pick(
             "description",
-            ("dom topic description", lambda: text_of(first(self.find, *DESCRIPTION_SELECTORS))),
+            ("dom topic description", self._dom_description),
             ("meta description", lambda: self.meta("description")),
         )
+
+    def _dom_description(self) -> str | None:
+        # Eight places, and most pages have none of them: one walk for all eight tells
+        # (a miss of each walks the whole page); it stops at the first, when there is one.
+        if self.tree.css_first(_ANY_DESCRIPTION) is None:
+            return None
+        return text_of(first(self.find, *DESCRIPTION_SELECTORS))
 
     def entries(self) -> list[Fields]:
         return self.pick("entries", ("dom teaser lists", self._dom_entries)) or []
