@@ -98,6 +98,20 @@ def test_download_table_read_by_headers_in_another_column_order() -> None:
     ] == [("MOBI", "850 KB", 850 * 1024, "For Kindle", None)]
 
 
+def test_download_format_from_a_format_class_on_the_cell_or_inside_it() -> None:
+    main = (
+        HEADER
+        + """<div id="download"><table><tr><th>Format</th><th>File Size</th></tr>
+    <tr><td class="format-pdf"><a href="/a.pdf">Full document</a></td><td>1 MB</td></tr>
+    <tr><td><!-- icon --><span class="icon format-epub"></span><a href="/a.epub">eBook</a></td>
+    <td>2 MB</td></tr>
+    <tr><td><span class="FORMAT-MOBI xformat-"></span><a href="/a.mobi">MOBI</a></td><td>3 MB</td>
+    </tr></table></div>"""
+    )
+    record = _product(main)
+    assert [d.format for d in record.downloads] == ["PDF", "EPUB", "MOBI"]
+
+
 def test_sponsor_sentence_variants() -> None:
     indicia = """<div id="indicia"><p>Funding for this research was provided by the Smith
     Richardson Foundation.</p><p>This research was conducted by RAND Health Care.</p></div>"""

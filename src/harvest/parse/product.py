@@ -286,7 +286,12 @@ def _cell_text(row: dict[str, LexborNode], word: str) -> str | None:
 
 
 def _format_name(cell: LexborNode) -> str | None:
-    for node in [cell, *cell.css("[class*='format-']")]:
+    # The cell, then its elements in document order: a cell is a few nodes, cheaper to
+    # walk than to query ("[class*='format-']"), and a class without "format-" has no
+    # name that starts with it.
+    for node in cell.traverse():
+        if not node.is_element_node:  # a comment
+            continue
         for name in (node.attrs.get("class") or "").split():
             if name.startswith("format-") and len(name) > 7:
                 return name[7:].upper()
