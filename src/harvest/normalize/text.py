@@ -73,9 +73,10 @@ def _clean_plain(text: str) -> str | None:
     None when the text needs the full path: it has an ``&`` (maybe an entity), a
     character ``_REMOVED`` deletes, or is not NFC. Most page text needs only its
     spacing fixed, and checking so is cheaper than ``_REMOVED``'s substitution.
-    Every character ``_REMOVED`` deletes is non-printable, so one left in the
-    collapsed text makes it non-printable; those the split would take for spaces
-    are looked for before.
+    Every character ``_REMOVED`` deletes is non-printable: a printable text has none,
+    and in a non-printable one, those the split would take for spaces are looked for
+    before collapsing and the rest are left in the collapsed text, which is then
+    non-printable too.
     """
     if "&" in text:
         return None
