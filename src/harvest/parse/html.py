@@ -95,16 +95,6 @@ def _is_utf8(charset: str) -> bool:
     return codecs.lookup(charset).name == "utf-8"
 
 
-def _valid_utf8(body: bytes) -> bool:
-    if body.isascii():
-        return True
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
