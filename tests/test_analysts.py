@@ -1,12 +1,12 @@
 """The output as analysts load it: DuckDB and pandas types, and the code of docs/records.md.
 
 A module fixture crawls a copy of the recorded site twice, as a schedule would: once,
-then after the site changed (MG115's paperback went from $20.00 to $25.00 and one
-article was taken down). The tests load those run folders with DuckDB and pandas and
-check the types an analyst gets, including the surprises docs/records.md warns about;
-then they run every code block of docs/records.md marked ``<!-- test -->`` against the
-same folders, and check that the field tables name exactly the models' fields, so the
-documentation cannot rot.
+then a month later (every page due for a revisit) after the site changed (MG115's
+paperback went from $20.00 to $25.00 and one article was taken down). The tests load
+those run folders with DuckDB and pandas and check the types an analyst gets,
+including the surprises docs/records.md warns about; then they run every code block
+of docs/records.md marked ``<!-- test -->`` against the same folders, and check that
+the field tables name exactly the models' fields, so the documentation cannot rot.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import json
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -72,7 +72,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     page = site / "www.rand.org/pubs/monographs/MG115.html"
     page.write_bytes(page.read_bytes().replace(OLD_PRICE, NEW_PRICE))
     (site / GONE.removeprefix("https://")).unlink()
-    second = asyncio.run(crawl(settings))
+    month_later = datetime.now(UTC) + timedelta(days=31)
+    second = asyncio.run(crawl(replace(settings, clock=month_later)))
     return Runs(base, first.run_dir, second.run_dir)
 
 

@@ -13,7 +13,7 @@ import pytest
 from harvest.cli import main
 from harvest.drift import compare
 from tests.faultserver import HOST, PAGES, TOPIC, fault_site, page, product_page, product_path
-from tests.test_runs import crawl
+from tests.test_runs import crawl, months_later
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,8 @@ def test_pages_losing_their_date_exit_3_naming_published(tmp_path: Path) -> None
             sys.executable, "-m", "harvest", "crawl", site.url(TOPIC), "--out", str(tmp_path),
             "--resolve", f"{HOST}=127.0.0.1", "--delay", "0", "--fail-on-drift",
         ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        clock = months_later(1).isoformat()
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HARVEST_CLOCK": clock}
         second = subprocess.run(
             command, check=False, capture_output=True, text=True, env=env, timeout=60
         )
@@ -59,7 +60,7 @@ def test_without_fail_on_drift_it_warns_and_report_shows_it(
         first = crawl(site, tmp_path)
         for n in range(1, PAGES + 1):
             site.routes[product_path(n)] = page(_undated(n))
-        second = crawl(site, tmp_path)
+        second = crawl(site, tmp_path, clock=months_later(1))
     assert [a["field"] for a in second.drift if a["alarm"] == "coverage"] == [
         "published",
         "published_raw",
@@ -85,7 +86,8 @@ def test_report_of_a_missing_run_is_a_clear_error(
 def test_an_unchanged_site_raises_no_alarm(tmp_path: Path) -> None:
     with fault_site() as site:
         crawl(site, tmp_path)
-        again = crawl(site, tmp_path)  # every page unchanged: coverage from the state
+        # every page unchanged: coverage from the state
+        again = crawl(site, tmp_path, clock=months_later(1))
     assert again.drift == [] and again.manifest["drift"]["compared_with"]
 
 

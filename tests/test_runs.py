@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,11 @@ def crawl(site: FaultSite, out: Path, **settings: Any) -> RunResult:
     return crawl_sync(site_settings(site, out, **{"timeout_s": 1, **settings}))
 
 
+def months_later(months: int) -> datetime:
+    """A clock past every page's next visit: the default schedule re-checks monthly at most."""
+    return datetime.now(UTC) + timedelta(days=31 * months)
+
+
 def lines(result: RunResult, name: str = "publications.jsonl") -> list[dict[str, Any]]:
     text = (result.run_dir / name).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
@@ -76,13 +82,13 @@ def test_an_unchanged_site_gives_no_records_and_is_asked_conditionally(tmp_path:
             site.routes[product_path(n)] = with_etag(product_page(n), f'"v1-{n}"', seen)
         first = crawl(site, tmp_path)
         seen.clear()
-        second = crawl(site, tmp_path)
+        second = crawl(site, tmp_path, clock=months_later(1))
         conditional = list(seen)
         # The changed body must also change the record: a new title.
         site.routes[product_path(2)] = with_etag(
             product_page(2).replace(b"Fault Report 2", b"Fault Report 2, Revised"), '"v2"', seen
         )
-        third = crawl(site, tmp_path)
+        third = crawl(site, tmp_path, clock=months_later(2))
     assert [r["change"] for r in lines(first)] == ["new"] * PAGES
     assert lines(second) == [] and lines(second, "topics.jsonl") == []
     assert second.manifest["counts"]["unchanged"] == PAGES + 1
@@ -99,7 +105,7 @@ def test_an_unchanged_site_gives_no_records_and_is_asked_conditionally(tmp_path:
 def test_without_validators_the_same_body_counts_as_unchanged(tmp_path: Path) -> None:
     with fault_site() as site:
         crawl(site, tmp_path)
-        again = crawl(site, tmp_path)
+        again = crawl(site, tmp_path, clock=months_later(1))
     assert again.manifest["counts"]["unchanged"] == PAGES + 1
     assert again.manifest["counts"]["records"] == {"publication": 0, "topic": 0, "error": 0}
     # Coverage counts the records seen, emitted or not: the site did not get emptier.
@@ -111,7 +117,7 @@ def test_a_new_body_with_the_same_record_is_not_emitted(tmp_path: Path) -> None:
         crawl(site, tmp_path)
         body = product_page(1).replace(b"</body>", b"<script>var nonce = 42;</script></body>")
         site.routes[product_path(1)] = page(body)
-        again = crawl(site, tmp_path)
+        again = crawl(site, tmp_path, clock=months_later(1))
     assert lines(again) == []
     assert again.manifest["counts"]["unchanged"] == PAGES + 1
 
@@ -128,8 +134,8 @@ def test_a_page_that_is_gone_is_reported_removed(tmp_path: Path) -> None:
     with fault_site() as site:
         crawl(site, tmp_path)
         site.routes[product_path(4)] = status(410)
-        gone = crawl(site, tmp_path)
-        again = crawl(site, tmp_path)
+        gone = crawl(site, tmp_path, clock=months_later(1))
+        again = crawl(site, tmp_path, clock=months_later(3))
     assert gone.manifest["removed_urls"] == [site.url(product_path(4))]
     assert gone.manifest["counts"]["removed"] == 1 and gone.error_rate == 0
     (error,) = lines(gone, "errors.jsonl")

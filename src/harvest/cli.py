@@ -235,7 +235,8 @@ def crawl(
         bool,
         typer.Option(
             "--full",
-            help="Fetch every page unconditionally and emit every record, changed or not.",
+            help="Walk every listing to its end and fetch every known page unconditionally, "
+            "emitting every record, changed or not.",
         ),
     ] = False,
     concurrency: Annotated[int | None, _opt("Requests in flight at once, in all.", 8)] = None,
@@ -283,6 +284,14 @@ def crawl(
     ] = None,
     max_error_rate: Annotated[
         float | None, _opt("Exit 1 when more than this share of pages failed.", 0.05)
+    ] = None,
+    revisit_budget: Annotated[
+        int | None,
+        _opt("Known pages asked again a run, most overdue first (0: discovery only).", 1500),
+    ] = None,
+    stop_after_known: Annotated[
+        int | None,
+        _opt("Stop a listing walk after this many pages in a row with nothing new.", 1),
     ] = None,
     drift_points: Annotated[
         float | None,
@@ -337,6 +346,8 @@ def crawl(
         "max_pages": max_pages,
         "max_depth": max_depth,
         "max_error_rate": max_error_rate,
+        "revisit_budget": revisit_budget,
+        "stop_after_known": stop_after_known,
         "drift_points": drift_points,
         "fail_on_drift": fail_on_drift,
     }

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from harvest.errors import ConfigError
 from harvest.settings import Settings
@@ -90,6 +90,14 @@ OPTIONS = (
     Option("parse_workers", "limits", int, "parse_workers"),
     Option("drift_points", "alarms", float, "drift_points"),
     Option("fail_on_drift", "alarms", bool, "fail_on_drift"),
+    Option("stop_after_known", "schedule", int, "stop_after_known"),
+    Option("revisit_budget", "schedule", int, "revisit_budget"),
+    Option("min_interval_days", "schedule", float, "min_interval_days"),
+    Option("max_interval_days", "schedule", float, "max_interval_days"),
+    Option("grow", "schedule", float, "grow"),
+    Option("shrink", "schedule", float, "shrink"),
+    Option("recency", "schedule", float, "recency"),
+    Option("clock", "schedule", AwareDatetime, "clock"),
     Option("resolve", "network", dict[str, str], "resolve", _pairs),
     Option("out", "output", Path, "out_dir", path=True),
     Option("state", "output", Path, "state_path", path=True),
@@ -262,6 +270,15 @@ max_body_mb = 8
 max_redirects = 5
 max_error_rate = 0.05
 parse_workers = 0
+
+[schedule]                       # what a run asks for: docs/scheduling.md
+stop_after_known = 1             # listing pages in a row with nothing new before stopping
+revisit_budget = 1500            # known pages revisited a run, most overdue first
+min_interval_days = 1
+max_interval_days = 30           # every known page is checked at least this often
+grow = 2.0                       # interval x grow when a page did not change
+shrink = 0.5                     # interval x shrink when it did
+recency = 0.25                   # an interval is at least the publication's age x this
 
 [alarms]
 drift_points = 20                # a field's coverage dropping more than this warns

@@ -12,7 +12,10 @@ names what dropped:
 
 Only whole crawl passes are compared: a run that went on with a pass begun by an
 earlier run saw only part of the site, and its counts would look like a drop.
-Pure functions on manifests: no I/O.
+Likewise a nightly run asks only for what is new or due (``docs/scheduling.md``):
+record counts are compared only between sweeps (runs that saw every known page: a
+first crawl, ``--full``), and a field's coverage only where the run saw at least
+``MIN_SAMPLE`` records of the kind, or swept. Pure functions on manifests: no I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_POINTS = 20.0
+MIN_SAMPLE = 10
 
 
 def compare(
@@ -44,10 +48,11 @@ def compare(
         section["note"] = "not compared: a run that goes on with an earlier pass saw part of it"
         return section
     section["compared_with"] = previous.get("run_id")
+    sweeps = _sweep(current) and _sweep(previous)
     before, after = previous.get("coverage", {}), current.get("coverage", {})
     for kind, was in sorted(before.items()):
         now = after.get(kind, {"records": 0, "fields": {}})
-        if now["records"] * 2 < was["records"]:
+        if sweeps and now["records"] * 2 < was["records"]:
             alarms.append(
                 {
                     "alarm": "records",
@@ -58,7 +63,7 @@ def compare(
                     f"{was['records']} the run before",
                 }
             )
-        if not now["records"]:
+        if not now["records"] or (not sweeps and now["records"] < MIN_SAMPLE):
             continue
         for name, share in sorted(was["fields"].items()):
             new_share = now["fields"].get(name, 0.0)
@@ -75,6 +80,11 @@ def compare(
                     }
                 )
     return section
+
+
+def _sweep(manifest: dict[str, Any]) -> bool:
+    """A run that saw every page the state knew (manifests before schedules: all did)."""
+    return bool(manifest.get("plan", {}).get("sweep", True))
 
 
 def _whole(manifest: dict[str, Any]) -> bool:

@@ -32,14 +32,17 @@ import httpx
 from harvest._version import __version__
 from harvest.archive import WarcArchive, replay_transport
 from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing
+from harvest.discovery import Entry
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage, utc_text
 from harvest.normalize import canonical_url
 from harvest.recovery import recover, recover_dead_runs
+from harvest.schedule import Visit
 from harvest.settings import Settings
 from harvest.state import PageState, PageUpdate, RunLock, State
+from harvest.state.store import WalkState
 from harvest.workers import CONTENT_FIELDS, ParseJob, Parser
 from harvest.write import FILES, RunWriter
 
@@ -273,6 +276,7 @@ class _Run:
             state,
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
+            plan=settings.plan,
         )
         self.queue = CrawlQueue()
         self.parser = Parser(settings.parse_workers)
@@ -287,55 +291,47 @@ class _Run:
         self.config = config or {}
         self._synced = time.monotonic()
 
-    def _start_pass(self) -> None:
-        """Go on with the crawl pass a previous run left, or start one from the seeds."""
-        digest = self.settings.config_digest
-        left = self.state.pass_digest()
-        if left == digest and not self.settings.full:
-            for url, depth, done_by in self.state.frontier():
-                if done_by is None:
-                    self.queue.put_nowait(Request(url, depth))
-                else:
-                    self.resumed += 1
-            log.info(
-                "going on with the crawl pass left unfinished: %d pages done, %d to fetch",
-                self.resumed,
-                self.queue.qsize(),
-            )
-            return
-        if left is not None:
-            log.info("starting a new crawl pass (the unfinished one was of another configuration)")
-        requests = self.frontier.seeds(self.settings.seeds)
-        self.state.start_pass(digest, [(r.url, r.depth) for r in requests])
+    async def execute(self, fetcher: Fetcher) -> None:
+        """Discover, then revisit: the queue is drained once for each."""
+        self.parser.start()
+        requests = self.frontier.start_pass(self.settings.config_digest, self.settings.seeds)
+        self.resumed = self.frontier.resumed
         for request in requests:
             self.queue.put_nowait(request)
-
-    async def execute(self, fetcher: Fetcher) -> None:
-        self.parser.start()
-        self._start_pass()
         workers = [
             asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
         ]
         waits = [asyncio.ensure_future(e.wait()) for e in (self.stop.requested, self.stop.now)]
-        done = asyncio.ensure_future(self.queue.join())
         try:
-            await asyncio.wait([done, waits[0]], return_when=asyncio.FIRST_COMPLETED)
-            if not done.done():
-                self.interrupted = self.stop.reason or "stop requested"
-                log.warning("stopping (%s): finishing requests in flight", self.interrupted)
-                await asyncio.wait(
-                    [done, waits[1]],
-                    timeout=self.settings.stop_grace_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
+            if await self._drain(waits):
+                for request in self.frontier.revisits():
+                    self.queue.put_nowait(request)
+                await self._drain(waits)
         finally:
-            tasks = (*workers, *self.background, *waits, done)
-            for task in tasks:
+            for task in (*workers, *self.background, *waits):
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*workers, *self.background, *waits, return_exceptions=True)
         self.unfinished.extend(sorted(self.in_flight))
         while not self.queue.empty():
             self.unfinished.append(self.queue.get_nowait().url)
+
+    async def _drain(self, waits: list[asyncio.Task[Any]]) -> bool:
+        """Wait until the queue is done (True) or a stop is asked for (False)."""
+        done = asyncio.ensure_future(self.queue.join())
+        try:
+            await asyncio.wait([done, waits[0]], return_when=asyncio.FIRST_COMPLETED)
+            if done.done():
+                return True
+            self.interrupted = self.stop.reason or "stop requested"
+            log.warning("stopping (%s): finishing requests in flight", self.interrupted)
+            await asyncio.wait(
+                [done, waits[1]],
+                timeout=self.settings.stop_grace_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            return False
+        finally:
+            done.cancel()
 
     async def _work(self, fetcher: Fetcher) -> None:
         while True:
@@ -466,7 +462,6 @@ class _Run:
         change = result.change or "unchanged"
         self.stats.outcomes[change] += 1
         self.stats.saw_record(result.page_kind, result.filled)
-        self._follow(result.links, request)
         update = _validators(page) | {
             "status": page.status,
             "fetched_at": utc_text(page.fetched_at),
@@ -476,8 +471,29 @@ class _Run:
             "links": result.links,
             "filled": result.filled,
             "returned": True,
+            "next_page": result.next_page,
+            "published": result.published,
         }
-        self._finish(request.url, change, PageUpdate(**update), also=url)
+        walk = None
+        if result.page_kind == "listing":
+            entries = [Entry(*entry) for entry in result.entries]
+            walk = self._discover(request, entries, result.next_page, parsed=True)
+        else:
+            self._follow(result.links, request)
+            visit = {"new": Visit.FIRST, "updated": Visit.CHANGED}.get(change, Visit.UNCHANGED)
+            known = self.state.page(request.url)
+            interval = known.interval_s if known and previous is not None else None
+            update |= self.frontier.schedule(request.url, visit, interval, result.published)
+        self._finish(request.url, change, PageUpdate(**update), also=url, walk=walk)
+
+    def _discover(
+        self, request: Request, entries: list[Entry], next_page: str | None, *, parsed: bool
+    ) -> WalkState | None:
+        """Queue what a listing page leads to (``Frontier.listing_done``); its walk's state."""
+        requests, walk = self.frontier.listing_done(request, entries, next_page, parsed=parsed)
+        for follow in requests:
+            self.queue.put_nowait(follow)
+        return walk
 
     def _follow(self, links: Iterable[str], request: Request) -> None:
         """Queue the links of a page that the frontier admits (in scope, new, in limits)."""
@@ -489,12 +505,19 @@ class _Run:
         self.stats.outcomes["unchanged"] += 1
         if known.kind is not None:
             self.stats.saw_record(known.kind, known.filled)
-        self._follow(known.links, request)
         update = _validators(page) | {
             "status": page.status,
             "fetched_at": utc_text(page.fetched_at),
         }
-        self._finish(request.url, "unchanged", PageUpdate(**update), also=page.final_url)
+        walk = None
+        if known.kind == "listing":
+            entries = [Entry(link, None) for link in known.links if link != known.next_page]
+            walk = self._discover(request, entries, known.next_page, parsed=False)
+        else:
+            self._follow(known.links, request)
+            schedule = self.frontier.schedule
+            update |= schedule(request.url, Visit.UNCHANGED, known.interval_s, known.published)
+        self._finish(request.url, "unchanged", PageUpdate(**update), also=page.final_url, walk=walk)
 
     def _duplicate(self, url: str) -> None:
         self.stats.outcomes["duplicates"] += 1
@@ -537,11 +560,25 @@ class _Run:
             )
         )
         removed_at = utc_text(at) if outcome == "removed" else None
-        update = PageUpdate(status=status, fetched_at=utc_text(at), removed_at=removed_at)
-        self._finish(request_url or url, outcome, update, also=url)
+        fields: dict[str, Any] = {}
+        target = request_url or url
+        if not is_listing(target):
+            gone = outcome == "removed" or outcome in SKIPPED_OUTCOMES
+            known = self.state.page(target)
+            interval = known.interval_s if known else None
+            visit = Visit.GONE if gone else Visit.FAILED
+            fields = self.frontier.schedule(target, visit, interval, None)
+        update = PageUpdate(status=status, fetched_at=utc_text(at), removed_at=removed_at, **fields)
+        self._finish(target, outcome, update, also=url)
 
     def _finish(
-        self, url: str, outcome: str, page: PageUpdate | None = None, *, also: str | None = None
+        self,
+        url: str,
+        outcome: str,
+        page: PageUpdate | None = None,
+        *,
+        also: str | None = None,
+        walk: WalkState | None = None,
     ) -> None:
         """Checkpoint a finished page: its lines to the OS, then one state transaction.
 
@@ -555,7 +592,14 @@ class _Run:
         target = canonical_url(also) if also else None
         others = (target,) if target and target != url else ()
         self.state.finish(
-            self.writer.run_id, url, outcome, page=page, also=others, files=self.writer.sizes()
+            self.writer.run_id,
+            url,
+            outcome,
+            page=page,
+            also=others,
+            files=self.writer.sizes(),
+            walk=walk,
+            at=utc_text(datetime.now(UTC)),
         )
         self.frontier.release(url, *others)
         self.finished += 1
@@ -583,6 +627,7 @@ class _Run:
             "config": self.config,
             "full": settings.full,
             "resumed_pages": self.resumed,
+            "plan": self.frontier.stats.summary(self.frontier.plan, self.state.unvisited()),
             "recovered_runs": recovered,
             "counts": {
                 "pages": stats.pages,

@@ -6,12 +6,15 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harvest.crawl import Plan
 from harvest.errors import ConfigError
 from harvest.fetch import DEFAULT_USER_AGENT, FetchConfig
 from harvest.fetch.guard import is_ip_literal
 from harvest.normalize import canonical_url, host_of
+from harvest.schedule import RevisitPolicy
 
 DEFAULT_SEEDS = (
     "https://www.rand.org/pubs/monographs/MG115.html",
@@ -30,6 +33,11 @@ class Settings:
     rotated at ``archive_file_bytes``.
     ``allowed_hosts`` defaults to the seeds' hosts. The state file (``state_path``)
     defaults to ``OUT/state.sqlite``; ``full`` re-fetches and re-emits every page.
+    What a run asks for (``plan``): discovery stops after ``stop_after_known`` listing
+    pages in a row with nothing new; at most ``revisit_budget`` known pages are
+    revisited, on the schedule the ``*_interval_days``, ``grow``, ``shrink`` and
+    ``recency`` shape (``harvest.schedule``). ``clock`` (tests and benchmarks only)
+    is the time the schedule takes as now.
     """
 
     seeds: tuple[str, ...] = DEFAULT_SEEDS
@@ -60,7 +68,16 @@ class Settings:
     obey_robots: bool = True
     stop_grace_s: float = 10.0
     parse_workers: int = 0
+    stop_after_known: int = 1
+    revisit_budget: int = 1500
+    min_interval_days: float = 1.0
+    max_interval_days: float = 30.0
+    grow: float = 2.0
+    shrink: float = 0.5
+    recency: float = 0.25
+    clock: datetime | None = None
     fetch: FetchConfig = field(init=False)
+    plan: Plan = field(init=False)
 
     def __post_init__(self) -> None:
         seeds = []
@@ -91,6 +108,27 @@ class Settings:
         _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
         _check(self.archive_file_bytes >= 1024**2, "archive-file-mb must be at least 1")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
+        _check(self.stop_after_known >= 1, "stop-after-known must be at least 1")
+        _check(self.revisit_budget >= 0, "revisit-budget must be 0 or more")
+        if self.clock is not None and self.clock.tzinfo is None:
+            object.__setattr__(self, "clock", self.clock.replace(tzinfo=UTC))
+        object.__setattr__(
+            self,
+            "plan",
+            Plan(
+                stop_after_known=self.stop_after_known,
+                revisit_budget=self.revisit_budget,
+                policy=RevisitPolicy(
+                    min_interval=timedelta(days=self.min_interval_days),
+                    max_interval=timedelta(days=self.max_interval_days),
+                    grow=self.grow,
+                    shrink=self.shrink,
+                    recency=self.recency,
+                ),
+                full=self.full,
+                clock=self.clock,
+            ),
+        )
         for host, address in self.resolve:
             _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")
             _check(is_ip_literal(address), f"--resolve: not an IP address: {address!r}")

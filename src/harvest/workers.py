@@ -20,6 +20,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from harvest.errors import ParseError
 from harvest.models import Publication, Topic
@@ -62,7 +63,9 @@ class ParseResult:
 
     ``line`` is None when the record is the one emitted before (``change`` is
     then None too). ``error`` is set instead when the page could not be parsed;
-    ``bug`` says the parser raised something other than ParseError.
+    ``bug`` says the parser raised something other than ParseError. What the crawl
+    plans with: a listing's ``entries`` (url, date, featured) and ``next_page``, a
+    publication's ``published`` date.
     """
 
     kind: str | None = None
@@ -74,6 +77,9 @@ class ParseResult:
     record_sha256: str | None = None
     change: str | None = None
     filled: tuple[str, ...] = ()
+    entries: tuple[tuple[str, str | None, bool], ...] = ()
+    next_page: str | None = None
+    published: str | None = None
 
 
 # The crawl's parse workers yield the CPU to the process driving the network.
@@ -124,6 +130,7 @@ def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
         page_kind=parsed.kind,
         record_sha256=digest,
         filled=filled_fields(record),
+        **_plan_facts(record),
     )
     if job.previous_record is None:
         change = "new"
@@ -135,6 +142,13 @@ def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
         return result  # the record emitted before: not again
     line = record.model_copy(update={"change": change}).model_dump_json()
     return replace(result, line=line, change=change)
+
+
+def _plan_facts(record: Publication | Topic) -> dict[str, Any]:
+    if isinstance(record, Topic):
+        entries = tuple((e.url, e.date, e.featured) for e in record.entries)
+        return {"entries": entries, "next_page": record.next_page}
+    return {"published": record.published}
 
 
 def parse_batch(jobs: list[ParseJob]) -> list[ParseResult]:

@@ -11,6 +11,10 @@
   the size of the site.
 - ``run_files``: for a run not yet published, how many bytes of each output file
   are committed. A run killed mid-write is cut back to these on recovery.
+- ``walks``: per listing walk (keyed by its first page), whether a run ever walked it
+  to its last page, where an unfinished walk goes on, and whether its dates were
+  found out of order (``harvest.discovery``).
+- ``pages.next_visit`` and ``interval_s``: the revisit schedule (``harvest.schedule``).
 
 A page is finished in one transaction (its page row, its frontier row, the row of
 the URL it was redirected to, its file offsets) after its output line has reached the
@@ -25,12 +29,14 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from harvest.errors import ConfigError, WriteError
+from harvest.schedule import phase, read_stamp, stamp
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 # One script per version: MIGRATIONS[n] takes a version-n file to version n + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -76,8 +82,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: the revisit schedule and listing walks (harvest.schedule, harvest.discovery).
+    """
+    ALTER TABLE pages ADD COLUMN next_visit TEXT;
+    ALTER TABLE pages ADD COLUMN interval_s REAL;
+    ALTER TABLE pages ADD COLUMN published TEXT;
+    ALTER TABLE pages ADD COLUMN changed_at TEXT;
+    ALTER TABLE pages ADD COLUMN next_page TEXT;
+    CREATE INDEX pages_next_visit ON pages (next_visit);
+    ALTER TABLE frontier ADD COLUMN walk TEXT;
+    ALTER TABLE frontier ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE frontier ADD COLUMN streak INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE frontier ADD COLUMN revisit INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE walks (
+        root TEXT PRIMARY KEY,
+        complete INTEGER NOT NULL DEFAULT 0,
+        resume_url TEXT,
+        resume_depth INTEGER,
+        unordered TEXT,
+        updated_at TEXT
+    );
+    """,
 )
 assert len(MIGRATIONS) == STATE_VERSION
+# What a file of version 1 knew of its pages' schedule: none. Their first revisits are
+# spread over the longest default interval from their last fetch, as a first crawl's
+# are; pages that never gave a record are due at once.
+_BACKFILL_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,9 @@ class PageState:
     links: tuple[str, ...]
     filled: tuple[str, ...]
     removed: bool
+    next_page: str | None = None
+    interval_s: float | None = None
+    published: str | None = None
 
     @property
     def validators(self) -> dict[str, str]:
@@ -121,6 +155,11 @@ class PageUpdate:
     filled: tuple[str, ...] | None = None
     removed_at: str | None = None
     returned: bool = False  # a page marked removed that answers again
+    next_page: str | None = None
+    published: str | None = None
+    changed_at: str | None = None
+    interval_s: float | None = None
+    next_visit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +171,42 @@ class RunRow:
     pid: int | None
     out_dir: str
     manifest: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class WalkState:
+    """What the state knows of one listing walk (``harvest.discovery``)."""
+
+    root: str
+    complete: bool
+    resume_url: str | None
+    resume_depth: int | None
+    unordered: str | None
+
+
+@dataclass(frozen=True)
+class FrontierRow:
+    """One URL of the crawl pass in progress."""
+
+    url: str
+    depth: int
+    done_run: str | None
+    walk: str | None = None
+    whole: bool = False
+    streak: int = 0
+    revisit: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleSummary:
+    """The revisit schedule at a moment (``harvest status``)."""
+
+    known: int
+    scheduled: int
+    due: int
+    overdue: int
+    oldest_check: str | None
+    next_due: str | None
 
 
 class State:
@@ -163,7 +238,23 @@ class State:
             with self._transaction():
                 for statement in _statements(MIGRATIONS[number]):
                     self.db.execute(statement)
+                if number + 1 == 2:
+                    self._backfill_schedule()
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def _backfill_schedule(self) -> None:
+        rows = self.db.execute(
+            "SELECT url, fetched_at, record_sha256, removed_at FROM pages"
+            " WHERE kind IS NOT 'listing' AND fetched_at IS NOT NULL"
+        ).fetchall()
+        spread = _BACKFILL_DAYS * 86400.0
+        updates = []
+        for url, fetched_at, record, removed in rows:
+            wait = spread * phase(url) if record is not None or removed else 0.0
+            updates.append((stamp(read_stamp(fetched_at) + timedelta(seconds=wait)), spread, url))
+        self.db.executemany(
+            "UPDATE pages SET next_visit = ?, interval_s = ? WHERE url = ?", updates
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -176,7 +267,8 @@ class State:
     def page(self, url: str) -> PageState | None:
         row = self.db.execute(
             "SELECT url, kind, status, etag, last_modified, content_sha256, record_sha256,"
-            " links, filled, removed_at FROM pages WHERE url = ?",
+            " links, filled, removed_at, next_page, interval_s, published"
+            " FROM pages WHERE url = ?",
             (url,),
         ).fetchone()
         if row is None:
@@ -192,7 +284,24 @@ class State:
             links=tuple(json.loads(row[7])) if row[7] else (),
             filled=tuple(row[8].split(",")) if row[8] else (),
             removed=row[9] is not None,
+            next_page=row[10],
+            interval_s=row[11],
+            published=row[12],
         )
+
+    def known(self, urls: Iterable[str]) -> set[str]:
+        """The URLs among ``urls`` that some run has fetched (new to the state: the rest)."""
+        found: set[str] = set()
+        chunk: list[str] = []
+        for url in (*urls, None):
+            if url is not None:
+                chunk.append(url)
+            if chunk and (url is None or len(chunk) == 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(f"SELECT url FROM pages WHERE url IN ({marks})", chunk)
+                found.update(row[0] for row in rows)
+                chunk = []
+        return found
 
     def forget_records(self, urls: Iterable[str]) -> None:
         """Forget that these pages' records were emitted (their lines were lost)."""
@@ -235,7 +344,7 @@ class State:
             self.db.execute("DELETE FROM run_files WHERE run_id = ?", (run_id,))
             if pass_done:
                 self.db.execute("DELETE FROM frontier")
-                self.db.execute("DELETE FROM meta WHERE key = 'pass_digest'")
+                self.db.execute("DELETE FROM meta WHERE key IN ('pass_digest', 'pass_revisits')")
 
     def running(self) -> list[RunRow]:
         """Runs that started and never ended: their process died."""
@@ -286,25 +395,32 @@ class State:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'pass_digest'").fetchone()
         return row[0] if row else None
 
-    def start_pass(self, digest: str, seeds: Iterable[tuple[str, int]]) -> None:
-        """Begin a crawl pass from the seeds, dropping whatever pass was left."""
+    def start_pass(self, digest: str, seeds: Iterable[tuple[Any, ...]]) -> None:
+        """Begin a crawl pass from the seeds, dropping whatever pass was left.
+
+        A seed is ``(url, depth)`` or a whole ``FrontierRow`` less its ``done_run``:
+        ``(url, depth, walk, whole, streak, revisit)``.
+        """
         with self._transaction():
             self.db.execute("DELETE FROM frontier")
+            self.db.execute("DELETE FROM meta WHERE key = 'pass_revisits'")
             self.db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('pass_digest', ?)", (digest,)
             )
-            self.db.executemany(
-                "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)", list(seeds)
-            )
+            self.db.executemany(_INSERT_FRONTIER, [_frontier_row(seed) for seed in seeds])
 
-    def frontier(self) -> Iterator[tuple[str, int, str | None]]:
-        """Every URL of the pass in progress: (url, depth, run that finished it or None)."""
-        yield from self.db.execute("SELECT url, depth, done_run FROM frontier ORDER BY rowid")
+    def frontier(self) -> Iterator[FrontierRow]:
+        """Every URL of the pass in progress, in the order admitted."""
+        rows = self.db.execute(
+            "SELECT url, depth, done_run, walk, whole, streak, revisit FROM frontier ORDER BY rowid"
+        )
+        for url, depth, done, walk, whole, streak, revisit in rows:
+            yield FrontierRow(url, depth, done, walk, bool(whole), streak, bool(revisit))
 
     def admit(
-        self, rows: Iterable[tuple[str, int]], limit: int | None = None
+        self, rows: Iterable[tuple[Any, ...]], limit: int | None = None
     ) -> tuple[list[str], int]:
-        """Add the (url, depth) rows new to the pass, at most ``limit`` of them.
+        """Add the rows (as for ``start_pass``) new to the pass, at most ``limit`` of them.
 
         Returns the URLs added, and how many more were new but did not fit.
         """
@@ -312,17 +428,90 @@ class State:
         over = 0
         try:
             with self._transaction():
-                for url, depth in rows:
+                for row in rows:
                     if limit is not None and len(added) >= limit:
-                        known = self.db.execute("SELECT 1 FROM frontier WHERE url = ?", (url,))
+                        known = self.db.execute("SELECT 1 FROM frontier WHERE url = ?", row[:1])
                         over += known.fetchone() is None
                         continue
-                    insert = "INSERT OR IGNORE INTO frontier (url, depth) VALUES (?, ?)"
-                    if self.db.execute(insert, (url, depth)).rowcount == 1:
-                        added.append(url)
+                    if self.db.execute(_INSERT_FRONTIER, _frontier_row(row)).rowcount == 1:
+                        added.append(row[0])
         except sqlite3.Error as exc:
             raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
         return added, over
+
+    def revisits_admitted(self) -> bool:
+        """Whether the pass in progress has admitted its revisits already."""
+        row = self.db.execute("SELECT 1 FROM meta WHERE key = 'pass_revisits'").fetchone()
+        return row is not None
+
+    def admit_revisits(self, urls: Iterable[str]) -> list[str]:
+        """Admit the pages picked for revisiting, once a pass (see ``due``)."""
+        try:
+            with self._transaction():
+                added = [
+                    url
+                    for url in urls
+                    if self.db.execute(_INSERT_FRONTIER, (url, 1, None, 0, 0, 1)).rowcount == 1
+                ]
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('pass_revisits', '1')"
+                )
+        except sqlite3.Error as exc:
+            raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
+        return added
+
+    def due(self, now: datetime, limit: int | None) -> list[str]:
+        """Known pages whose next visit has come, most overdue first, not yet in the pass.
+
+        ``limit`` None: every known page but listings, due or not (``--full``).
+        """
+        if limit is None:
+            rows = self.db.execute(
+                "SELECT url FROM pages WHERE kind IS NOT 'listing'"
+                " AND url NOT IN (SELECT url FROM frontier) ORDER BY next_visit"
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT url FROM pages WHERE next_visit <= ?"
+                " AND url NOT IN (SELECT url FROM frontier) ORDER BY next_visit LIMIT ?",
+                (stamp(now), limit),
+            )
+        return [row[0] for row in rows]
+
+    def unvisited(self) -> int:
+        """Known pages (listings aside) that the pass in progress has not finished."""
+        row = self.db.execute(
+            "SELECT count(*) FROM pages WHERE kind IS NOT 'listing'"
+            " AND url NOT IN (SELECT url FROM frontier WHERE done_run IS NOT NULL)"
+        ).fetchone()
+        return int(row[0])
+
+    def schedule_summary(self, now: datetime, max_interval: timedelta) -> ScheduleSummary:
+        """Pages known, scheduled, due now, overdue (unchecked for longer than
+        ``max_interval``), the oldest check and the next time a page falls due."""
+        row = self.db.execute(
+            "SELECT count(*), count(next_visit), coalesce(sum(next_visit <= ?), 0),"
+            " coalesce(sum(next_visit IS NOT NULL AND fetched_at < ?), 0),"
+            " min(CASE WHEN next_visit IS NOT NULL THEN fetched_at END),"
+            " min(CASE WHEN next_visit > ? THEN next_visit END) FROM pages",
+            (stamp(now), stamp(now - max_interval), stamp(now)),
+        ).fetchone()
+        return ScheduleSummary(*row)
+
+    # -- listing walks -------------------------------------------------------------
+
+    def walk(self, root: str) -> WalkState | None:
+        row = self.db.execute(
+            "SELECT root, complete, resume_url, resume_depth, unordered FROM walks WHERE root = ?",
+            (root,),
+        ).fetchone()
+        return None if row is None else WalkState(row[0], bool(row[1]), *row[2:])
+
+    def walks(self) -> list[WalkState]:
+        rows = self.db.execute(
+            "SELECT root, complete, resume_url, resume_depth, unordered FROM walks ORDER BY root"
+        )
+        return [WalkState(r[0], bool(r[1]), *r[2:]) for r in rows]
 
     def is_done(self, url: str) -> bool | None:
         """Whether the pass has finished ``url``; None when the pass has not met it."""
@@ -341,11 +530,14 @@ class State:
         page: PageUpdate | None = None,
         also: Iterable[str] = (),
         files: dict[str, int] | None = None,
+        walk: WalkState | None = None,
+        at: str | None = None,
     ) -> None:
         """Record one finished page and the files' committed sizes.
 
         ``also``: other URLs the fetch settled (the target of a redirect), so that no
-        later run of the pass fetches them again.
+        later run of the pass fetches them again. ``walk``: the listing walk's state
+        after this page, stored with it (``at``: when).
         """
         try:
             with self._transaction():
@@ -357,6 +549,20 @@ class State:
                 )
                 if page is not None:
                     self._update_page(run_id, url, page)
+                if walk is not None:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO walks"
+                        " (root, complete, resume_url, resume_depth, unordered, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            walk.root,
+                            walk.complete,
+                            walk.resume_url,
+                            walk.resume_depth,
+                            walk.unordered,
+                            at,
+                        ),
+                    )
                 if files:
                     self.db.executemany(
                         "INSERT OR REPLACE INTO run_files (run_id, file, bytes) VALUES (?, ?, ?)",
@@ -380,7 +586,10 @@ class State:
             " content_sha256 = coalesce(?, content_sha256),"
             " record_sha256 = coalesce(?, record_sha256),"
             " links = coalesce(?, links), filled = coalesce(?, filled),"
-            " removed_at = CASE WHEN ? THEN NULL ELSE coalesce(?, removed_at) END"
+            " removed_at = CASE WHEN ? THEN NULL ELSE coalesce(?, removed_at) END,"
+            " next_page = CASE WHEN ? IS NOT NULL THEN ? ELSE next_page END,"
+            " published = coalesce(?, published), changed_at = coalesce(?, changed_at),"
+            " interval_s = coalesce(?, interval_s), next_visit = coalesce(?, next_visit)"
             " WHERE url = ?",
             (
                 run_id,
@@ -395,6 +604,12 @@ class State:
                 filled,
                 page.returned,
                 page.removed_at,
+                links,
+                page.next_page,
+                page.published,
+                page.changed_at,
+                page.interval_s,
+                page.next_visit,
                 url,
             ),
         )
@@ -425,6 +640,17 @@ class _Transaction:
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+_INSERT_FRONTIER = (
+    "INSERT OR IGNORE INTO frontier (url, depth, walk, whole, streak, revisit)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _frontier_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(url, depth[, walk, whole, streak, revisit]) with the defaults filled in."""
+    return (*row, *(None, 0, 0, 0)[len(row) - 2 :])
 
 
 def _statements(script: str) -> list[str]:
