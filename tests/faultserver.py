@@ -24,6 +24,7 @@ import socketserver
 import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,8 +105,12 @@ class Conn:
         headers: dict[str, str] | None = None,
     ) -> None:
         all_headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
-        self.head(status, {**all_headers, **(headers or {})})
-        self.sock.sendall(body)
+        lines = [
+            f"HTTP/1.1 {status} X",
+            *(f"{k}: {v}" for k, v in {**all_headers, **(headers or {})}.items()),
+        ]
+        # One write: a head and a body in two small writes meet Nagle and delayed ACKs.
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def stall(self, seconds: float = STALL_MAX_S) -> None:
         """Wait (for the server to stop, at most ``seconds``), then close."""
@@ -206,6 +211,7 @@ class FaultSite:
     port: int
     routes: dict[str, Route]
     hits: list[Hit] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # requests by path
     spans: list[tuple[float, float]] = field(default_factory=list)  # (arrived, answered)
     active: int = 0
     max_active: int = 0
@@ -321,7 +327,8 @@ class _Handler(socketserver.BaseRequestHandler):
         site = self.site
         with site.lock:
             site.hits.append(Hit(path, time.monotonic(), time.time()))
-            number = sum(1 for hit in site.hits if hit.path == path)
+            site.counts[path] += 1
+            number = site.counts[path]
         return Request(method, path, headers, number)
 
     def _serve(self, conn: Conn, request: Request) -> None:

@@ -117,7 +117,8 @@ class WalkCount:
     pages: int = 0
     new: int = 0
     ended: str | None = None
-    disorder: str | None = None
+    disorder: str | None = None  # why it is walked whole: dates out of order
+    unchecked: int = 0  # pages answered as before (304): their order was not read again
 
 
 @dataclass
@@ -247,6 +248,7 @@ class Frontier:
         whole = self.plan.full or walk is None or walk.unordered is not None
         if walk is not None and walk.unordered is not None:
             log.info("walking %s whole: %s", request.url, walk.unordered)
+            self.stats.walks.setdefault(request.url, WalkCount()).disorder = walk.unordered
         return replace(request, walk=request.url, whole=whole)
 
     def listing_done(
@@ -267,8 +269,13 @@ class Frontier:
         urls = [url for url in (canonical_url(e.url) for e in entries) if url is not None]
         known = set() if self.plan.full else self.state.known(urls)
         fresh = [url for url in dict.fromkeys(urls) if url not in known]
+        over_before = self.over_limits
         admitted = self.admit_links(fresh, request)
         self.stats.new_entries += len(admitted)
+        if self.over_limits > over_before and self.max_pages is not None:
+            # Entries of this page did not fit in max_pages: a later run starts here.
+            self._count_walk(request.walk or request.url, len(fresh), "cut by max_pages")
+            return admitted, self._cut_here(request)
         walk = request.walk or request.url
         disorder = order_problem(entries, request.floor) if parsed else None
         step = next_step(
@@ -279,7 +286,8 @@ class Frontier:
             disorder=disorder,
             stop_after_known=self.plan.stop_after_known,
         )
-        self._count_walk(walk, len(fresh), step.reason)
+        count = self._count_walk(walk, len(fresh), step.reason)
+        count.unchecked += not parsed
         if disorder is not None and not request.whole:
             log.warning("listing %s is not newest first (%s): walking it whole", walk, disorder)
         floor = last_date(entries) or request.floor
@@ -289,6 +297,12 @@ class Frontier:
         if step.follow and next_page:
             admitted += self._admit_next(following)
         return admitted, self._walk_state(walk, request, following, step.follow, disorder)
+
+    def _cut_here(self, request: Request) -> WalkState:
+        walk = request.walk or request.url
+        before = self.state.walk(walk)
+        complete, unordered = (before.complete, before.unordered) if before else (False, None)
+        return WalkState(walk, complete, request.url, request.depth, unordered)
 
     def _admit_next(self, request: Request) -> list[Request]:
         url = canonical_url(request.url)
@@ -317,8 +331,10 @@ class Frontier:
         unordered = disorder or (before.unordered if before else None)
         beyond_depth = self.max_depth is not None and following.depth > self.max_depth
         if not following.url or (follow and beyond_depth):
-            seen = self.stats.walks.get(walk)
-            return WalkState(walk, True, None, None, disorder or (seen.disorder if seen else None))
+            seen = self.stats.walks[walk]
+            if seen.unchecked and not seen.disorder:  # not all read again: as it was
+                return WalkState(walk, True, None, None, before.unordered if before else None)
+            return WalkState(walk, True, None, None, seen.disorder)
         if follow and following.whole:
             complete = before.complete if before else False
             return WalkState(walk, complete, following.url, following.depth, unordered)
@@ -332,13 +348,14 @@ class Frontier:
             )
         return None
 
-    def _count_walk(self, walk: str, new: int, reason: str) -> None:
+    def _count_walk(self, walk: str, new: int, reason: str) -> WalkCount:
         count = self.stats.walks.setdefault(walk, WalkCount())
         count.pages += 1
         count.new += new
         count.ended = reason
         if reason.startswith("not newest first"):
             count.disorder = reason
+        return count
 
     def revisits(self) -> list[Request]:
         """The known pages to ask again in this pass, once discovery is done.
