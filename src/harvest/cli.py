@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Annotated, Any
@@ -36,6 +37,7 @@ from harvest.pipeline import crawl as run_crawl
 from harvest.reparse import reparse as run_reparse
 from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
+from harvest.status import schedule_status, status_lines
 from harvest.validate import Summary, validate_files
 from harvest.write.run import read_manifest
 
@@ -599,6 +601,41 @@ def report(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     print_report(_console(), data)
+
+
+@app.command()
+def status(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present].",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[Path | None, _opt("Folder for the runs' output.", "output")] = None,
+    state: Annotated[Path | None, _opt("State file.", "OUT/state.sqlite")] = None,
+    delay: Annotated[
+        float | None, _opt("Seconds between request starts on one host, for the estimate.", 1)
+    ] = None,
+    revisit_budget: Annotated[
+        int | None, _opt("Known pages asked again a run, for the estimate.", 1500)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show the revisit schedule: pages known, due, overdue, and what the next run will ask.
+
+    Reads the settings as crawl does (config file, HARVEST_ variables, flags).
+    """
+    flags = {"out": out, "state": state, "delay": delay, "revisit_budget": revisit_budget}
+    settings = settings_from(load_config(flags, config=config))
+    if not settings.state_file.is_file():
+        raise ConfigError(f"no state file at {settings.state_file}: no crawl has run there yet")
+    data = schedule_status(settings, settings.clock or datetime.now(UTC))
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in status_lines(data):
+        typer.echo(line)
 
 
 def _console() -> Console:

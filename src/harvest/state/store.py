@@ -255,6 +255,12 @@ class State:
         self.db.executemany(
             "UPDATE pages SET next_visit = ?, interval_s = ? WHERE url = ?", updates
         )
+        # Version 1 kept no next page of a listing: read each listing once more in full
+        # (its record is kept, so nothing is emitted again when it has not changed).
+        self.db.execute(
+            "UPDATE pages SET etag = NULL, last_modified = NULL, content_sha256 = NULL"
+            " WHERE kind = 'listing'"
+        )
 
     def close(self) -> None:
         self.db.close()
@@ -477,6 +483,11 @@ class State:
                 (stamp(now), limit),
             )
         return [row[0] for row in rows]
+
+    def listing_pages(self) -> int:
+        """Listing pages the state knows (a walk of every listing asks this many)."""
+        row = self.db.execute("SELECT count(*) FROM pages WHERE kind = 'listing'").fetchone()
+        return int(row[0])
 
     def unvisited(self) -> int:
         """Known pages (listings aside) that the pass in progress has not finished."""
