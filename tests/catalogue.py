@@ -36,6 +36,7 @@ class Catalogue:
     editions: dict[int, int] = field(default_factory=dict)
     dates: dict[int, date] = field(default_factory=dict)
     disorder: bool = False  # list pages in shuffled date order
+    revised: dict[int, date] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for n in range(1, self.count + 1):
@@ -49,8 +50,24 @@ class Catalogue:
         self.count += k
         return new
 
-    def revise(self, n: int) -> None:
+    def revise(self, n: int, on: date) -> None:
         self.editions[n] = self.editions.get(n, 1) + 1
+        self.revised[n] = on
+
+    def install_sitemap(self, site: FaultSite) -> None:
+        """``/sitemap.xml`` (every item, lastmod its last edition) named in robots.txt."""
+        urls = "".join(
+            f"<url><loc>{site.url(item_path(n))}</loc>"
+            f"<lastmod>{self.revised.get(n, self.dates[n]).isoformat()}</lastmod></url>"
+            for n in range(self.count, 0, -1)
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+        ).encode()
+        site.routes["/sitemap.xml"] = _etagged(body, "application/xml")
+        robots = f"User-agent: *\nAllow: /\nSitemap: {site.url('/sitemap.xml')}\n".encode()
+        site.routes["/robots.txt"] = _etagged(robots, "text/plain")
 
     def install(self, site: FaultSite) -> None:
         """(Re)write the site's routes to serve the catalogue as it is now."""
@@ -90,14 +107,14 @@ class Catalogue:
 </main></body></html>""".encode()
 
 
-def _etagged(body: bytes) -> Route:
+def _etagged(body: bytes, content_type: str = "text/html; charset=utf-8") -> Route:
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
     def route(conn: Conn, request: Request) -> None:
         if request.headers.get("if-none-match") == etag:
             conn.head(304, {"ETag": etag, "Content-Length": "0"})
         else:
-            conn.respond(200, body, headers={"ETag": etag})
+            conn.respond(200, body, content_type, headers={"ETag": etag})
 
     return route
 

@@ -129,6 +129,35 @@ def test_revisits_take_the_most_overdue_pages_within_the_budget(tmp_path: Path) 
         assert read_stamp(at) == later + timedelta(seconds=interval)
 
 
+def test_a_sitemap_lastmod_makes_a_changed_page_due_first(tmp_path: Path) -> None:
+    catalogue = Catalogue(120, per_page=20)
+    day0 = datetime(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day, tzinfo=UTC)
+    with fault_site(pages=0) as site:
+        catalogue.install(site)
+        catalogue.install_sitemap(site)
+        options = {"seeds": (site.url(listing_path(0)),), "timeout_s": 2}
+        first = crawl_sync(site_settings(site, tmp_path, clock=day0, **options))
+        catalogue.revise(7, FIRST_DAY + timedelta(days=2))
+        catalogue.install(site)
+        catalogue.install_sitemap(site)
+        later = day0 + timedelta(days=40)  # every page is due; the changed one first
+        run = crawl_sync(site_settings(site, tmp_path, clock=later, revisit_budget=3, **options))
+        again = crawl_sync(
+            site_settings(site, tmp_path, clock=later + DAY, revisit_budget=0, **options)
+        )
+        sitemap_asks = [hit for hit in site.hits if hit.path == "/sitemap.xml"]
+    assert first.manifest["plan"]["sitemaps"]["files"] == {
+        site.url("/sitemap.xml"): "urlset: 120 entries"
+    }
+    sitemaps = run.manifest["plan"]["sitemaps"]
+    assert sitemaps["marked_changed"] == 1 and sitemaps["new"] == 0
+    (updated,) = [json.loads(line) for line in (run.run_dir / "publications.jsonl").open()]
+    assert updated["url"].endswith("/RRC7.html") and updated["change"] == "updated"
+    assert run.manifest["plan"]["revisits"]["asked"] == 3
+    assert again.manifest["plan"]["sitemaps"]["files"] == {site.url("/sitemap.xml"): "not_modified"}
+    assert len(sitemap_asks) == 3
+
+
 def test_a_version_1_state_file_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     shutil.copy(V1_STATE, path)

@@ -97,6 +97,8 @@ OPTIONS = (
     Option("grow", "schedule", float, "grow"),
     Option("shrink", "schedule", float, "shrink"),
     Option("recency", "schedule", float, "recency"),
+    Option("sitemaps", "schedule", list[str], "sitemaps", tuple),
+    Option("robots_sitemaps", "schedule", bool, "robots_sitemaps"),
     Option("clock", "schedule", AwareDatetime, "clock"),
     Option("resolve", "network", dict[str, str], "resolve", _pairs),
     Option("out", "output", Path, "out_dir", path=True),
@@ -279,6 +281,8 @@ max_interval_days = 30           # every known page is checked at least this oft
 grow = 2.0                       # interval x grow when a page did not change
 shrink = 0.5                     # interval x shrink when it did
 recency = 0.25                   # an interval is at least the publication's age x this
+# sitemaps = ["https://www.rand.org/sitemap.xml"]   # lastmod makes a changed page due
+robots_sitemaps = true           # also read the Sitemap: lines of the seeds' robots.txt
 
 [alarms]
 drift_points = 20                # a field's coverage dropping more than this warns

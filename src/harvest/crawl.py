@@ -174,6 +174,7 @@ class Frontier:
         self.admitted = state.frontier_size()
         self._taken: set[str] = set()  # claimed in this run, not finished yet: in flight
         self.resumed = 0
+        self.new_pass = False
         self.out_of_scope = 0
         self.over_limits = 0
 
@@ -217,7 +218,8 @@ class Frontier:
         with the stop rule, otherwise; and an unfinished walk also goes on, whole,
         from where it stopped.
         """
-        if self.state.pass_digest() == digest and not self.plan.full:
+        self.new_pass = not (self.state.pass_digest() == digest and not self.plan.full)
+        if not self.new_pass:
             left = [row for row in self.state.frontier() if row.done_run is None]
             self.resumed = self.admitted - len(left)
             log.info(
@@ -392,6 +394,7 @@ class Frontier:
         fields: dict[str, object] = {
             "interval_s": revisit.interval.total_seconds(),
             "next_visit": stamp(revisit.at),
+            "checked_at": stamp(now),
         }
         if visit in (Visit.FIRST, Visit.CHANGED):
             fields["changed_at"] = stamp(now)

@@ -41,6 +41,7 @@ from harvest.normalize import canonical_url
 from harvest.recovery import recover, recover_dead_runs
 from harvest.schedule import Visit
 from harvest.settings import Settings
+from harvest.sitemap_hints import SitemapReport, read_sitemaps
 from harvest.state import PageState, PageUpdate, RunLock, State
 from harvest.state.store import WalkState
 from harvest.workers import CONTENT_FIELDS, ParseJob, Parser
@@ -289,6 +290,7 @@ class _Run:
         self.finished = 0
         self.progress = progress
         self.config = config or {}
+        self.sitemaps: SitemapReport | None = None
         self._synced = time.monotonic()
 
     async def execute(self, fetcher: Fetcher) -> None:
@@ -296,6 +298,12 @@ class _Run:
         self.parser.start()
         requests = self.frontier.start_pass(self.settings.config_digest, self.settings.seeds)
         self.resumed = self.frontier.resumed
+        if self.frontier.new_pass and (self.settings.sitemaps or self.settings.robots_sitemaps):
+            seeds = self.settings.seeds if self.settings.robots_sitemaps else ()
+            found, self.sitemaps = await read_sitemaps(
+                fetcher, self.frontier, self.settings.sitemaps, seeds
+            )
+            requests += found
         for request in requests:
             self.queue.put_nowait(request)
         workers = [
@@ -627,7 +635,8 @@ class _Run:
             "config": self.config,
             "full": settings.full,
             "resumed_pages": self.resumed,
-            "plan": self.frontier.stats.summary(self.frontier.plan, self.state.unvisited()),
+            "plan": self.frontier.stats.summary(self.frontier.plan, self.state.unvisited())
+            | {"sitemaps": self.sitemaps.summary() if self.sitemaps else None},
             "recovered_runs": recovered,
             "counts": {
                 "pages": stats.pages,

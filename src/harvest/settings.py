@@ -36,7 +36,9 @@ class Settings:
     What a run asks for (``plan``): discovery stops after ``stop_after_known`` listing
     pages in a row with nothing new; at most ``revisit_budget`` known pages are
     revisited, on the schedule the ``*_interval_days``, ``grow``, ``shrink`` and
-    ``recency`` shape (``harvest.schedule``). ``clock`` (tests and benchmarks only)
+    ``recency`` shape (``harvest.schedule``). ``sitemaps`` (and, with
+    ``robots_sitemaps``, the seeds' robots.txt ``Sitemap:`` lines) say which known
+    pages changed (``harvest.sitemap_hints``). ``clock`` (tests and benchmarks only)
     is the time the schedule takes as now.
     """
 
@@ -76,6 +78,8 @@ class Settings:
     shrink: float = 0.5
     recency: float = 0.25
     clock: datetime | None = None
+    sitemaps: tuple[str, ...] = ()
+    robots_sitemaps: bool = True
     fetch: FetchConfig = field(init=False)
     plan: Plan = field(init=False)
 
@@ -108,6 +112,10 @@ class Settings:
         _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
         _check(self.archive_file_bytes >= 1024**2, "archive-file-mb must be at least 1")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
+        for sitemap in self.sitemaps:
+            _check(
+                canonical_url(sitemap) is not None, f"sitemap is not an absolute URL: {sitemap!r}"
+            )
         _check(self.stop_after_known >= 1, "stop-after-known must be at least 1")
         _check(self.revisit_budget >= 0, "revisit-budget must be 0 or more")
         if self.clock is not None and self.clock.tzinfo is None:

@@ -304,6 +304,30 @@ class Fetcher:
         self.stats.seconds += elapsed
         return replace(page, elapsed_s=elapsed)
 
+    async def fetch_file(self, url: str, validators: dict[str, str] | None = None) -> FetchedPage:
+        """GET a file that is not a page (a sitemap): robots.txt, bounds and retries as
+        for a page, any content type; FetchError when not had."""
+        started = time.perf_counter()
+        try:
+            page = await self._follow(
+                url, expect_html=False, robots=self.config.obey_robots, headers=validators
+            )
+        except FetchError as exc:
+            self.stats.outcomes[exc.outcome] += 1
+            raise
+        finally:
+            self.stats.seconds += time.perf_counter() - started
+        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
+        self.stats.bytes += len(page.body)
+        return page
+
+    async def sitemaps_of(self, url: str) -> list[str]:
+        """The ``Sitemap:`` lines of the robots.txt of ``url``'s host, as absolute URLs."""
+        rules = await self._robots_for(url)
+        if rules.parser is None:
+            return []
+        return [str(httpx.URL(url).join(line)) for line in rules.parser.sitemaps]
+
     async def _follow(
         self,
         url: str,

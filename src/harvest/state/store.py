@@ -89,7 +89,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE pages ADD COLUMN published TEXT;
     ALTER TABLE pages ADD COLUMN changed_at TEXT;
     ALTER TABLE pages ADD COLUMN next_page TEXT;
+    ALTER TABLE pages ADD COLUMN checked_at TEXT;
+    UPDATE pages SET checked_at = fetched_at;
     CREATE INDEX pages_next_visit ON pages (next_visit);
+    CREATE TABLE sitemaps (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at TEXT
+    );
     ALTER TABLE frontier ADD COLUMN walk TEXT;
     ALTER TABLE frontier ADD COLUMN whole INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE frontier ADD COLUMN streak INTEGER NOT NULL DEFAULT 0;
@@ -109,6 +117,7 @@ assert len(MIGRATIONS) == STATE_VERSION
 # spread over the longest default interval from their last fetch, as a first crawl's
 # are; pages that never gave a record are due at once.
 _BACKFILL_DAYS = 30
+_DUE_FIRST = "0001-01-01T00:00:00.000000Z"  # a sitemap said it changed: before any other
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,7 @@ class PageUpdate:
     changed_at: str | None = None
     interval_s: float | None = None
     next_visit: str | None = None
+    checked_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -502,12 +512,49 @@ class State:
         ``max_interval``), the oldest check and the next time a page falls due."""
         row = self.db.execute(
             "SELECT count(*), count(next_visit), coalesce(sum(next_visit <= ?), 0),"
-            " coalesce(sum(next_visit IS NOT NULL AND fetched_at < ?), 0),"
-            " min(CASE WHEN next_visit IS NOT NULL THEN fetched_at END),"
+            " coalesce(sum(next_visit IS NOT NULL AND checked_at < ?), 0),"
+            " min(CASE WHEN next_visit IS NOT NULL THEN checked_at END),"
             " min(CASE WHEN next_visit > ? THEN next_visit END) FROM pages",
             (stamp(now), stamp(now - max_interval), stamp(now)),
         ).fetchone()
         return ScheduleSummary(*row)
+
+    # -- sitemaps ------------------------------------------------------------------
+
+    def sitemap_validators(self, url: str) -> tuple[dict[str, str], str | None]:
+        """The conditional-GET headers of a sitemap read before, and when it was read."""
+        row = self.db.execute(
+            "SELECT etag, last_modified, checked_at FROM sitemaps WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return {}, None
+        headers = {"if-none-match": row[0], "if-modified-since": row[1]}
+        return {key: value for key, value in headers.items() if value}, row[2]
+
+    def record_sitemap(
+        self, url: str, etag: str | None, last_modified: str | None, checked_at: str
+    ) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO sitemaps (url, etag, last_modified, checked_at)"
+                " VALUES (?, ?, ?, ?)",
+                (url, etag, last_modified, checked_at),
+            )
+
+    def mark_changed(self, entries: Iterable[tuple[str, str]]) -> int:
+        """Make due first the known pages a sitemap says changed since they were checked.
+
+        ``entries``: (url, lastmod as ``stamp``). Returns how many pages were marked.
+        """
+        marked = 0
+        with self._transaction():
+            for url, lastmod in entries:
+                marked += self.db.execute(
+                    "UPDATE pages SET next_visit = ? WHERE url = ? AND kind IS NOT 'listing'"
+                    " AND (checked_at IS NULL OR checked_at < ?) AND next_visit > ?",
+                    (_DUE_FIRST, url, lastmod, _DUE_FIRST),
+                ).rowcount
+        return marked
 
     # -- listing walks -------------------------------------------------------------
 
@@ -600,7 +647,8 @@ class State:
             " removed_at = CASE WHEN ? THEN NULL ELSE coalesce(?, removed_at) END,"
             " next_page = CASE WHEN ? IS NOT NULL THEN ? ELSE next_page END,"
             " published = coalesce(?, published), changed_at = coalesce(?, changed_at),"
-            " interval_s = coalesce(?, interval_s), next_visit = coalesce(?, next_visit)"
+            " interval_s = coalesce(?, interval_s), next_visit = coalesce(?, next_visit),"
+            " checked_at = coalesce(?, checked_at)"
             " WHERE url = ?",
             (
                 run_id,
@@ -621,6 +669,7 @@ class State:
                 page.changed_at,
                 page.interval_s,
                 page.next_visit,
+                page.checked_at,
                 url,
             ),
         )
