@@ -66,6 +66,28 @@ FORBIDDEN = {
         "harvest.state",
     },
     "logs": {"harvest"},
+    # the policies of what a run asks for: pure functions of a page's history and the time
+    "schedule": {
+        "harvest.state",
+        "harvest.fetch",
+        "harvest.parse",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.crawl",
+        "harvest.models",
+    },
+    "discovery": {"harvest"},
+    # the sitemap parser: bytes in, entries out; it may only decode (harvest.fetch.decode)
+    "sitemaps": {
+        "harvest.state",
+        "harvest.parse",
+        "harvest.write",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.crawl",
+        "harvest.fetch.client",
+    },
 }
 
 
