@@ -268,6 +268,8 @@ class Frontier:
         False: the page answered as before (304), so its order was checked then.
         """
         entries = list(entries)
+        if request.walk is None and self.state.walk(request.url) is None:
+            request = replace(request, whole=True)  # a listing met as an entry: walked once
         urls = [url for url in (canonical_url(e.url) for e in entries) if url is not None]
         known = set() if self.plan.full else self.state.known(urls)
         fresh = [url for url in dict.fromkeys(urls) if url not in known]
