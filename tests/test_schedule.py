@@ -120,6 +120,7 @@ def test_revisits_take_the_most_overdue_pages_within_the_budget(tmp_path: Path) 
         asked = [site.url(path) for path in (hit.path for hit in site.hits[-26:])]
     assert len(due) == 120
     assert run.manifest["plan"]["revisits"]["asked"] == 25
+    assert run.manifest["plan"]["revisits"]["due"] == 120
     assert run.manifest["counts"]["unchanged"] == 25 + 1  # the revisits and the listing
     assert set(asked[1:]) == {url for _, url in due[:25]}  # the most overdue, after the listing
     with sqlite3.connect(tmp_path / "state.sqlite") as db:

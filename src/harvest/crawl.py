@@ -373,7 +373,15 @@ class Frontier:
         if self.max_pages is not None:
             room = max(self.max_pages - self.admitted, 0)
             budget = room if budget is None else min(budget, room)
+        self.stats.revisits_due = self.state.count_due(self.now())
         urls = self.state.due(self.now(), budget) if budget != 0 else []
+        if budget is not None and self.stats.revisits_due > budget:
+            log.info(
+                "%d pages due, %d revisited: the rest wait for later runs",
+                self.stats.revisits_due,
+                budget,
+                extra={"event": "revisits_deferred", "due": self.stats.revisits_due},
+            )
         added = self.state.admit_revisits(urls)
         self.admitted += len(added)
         self.stats.revisits_asked += len(added)

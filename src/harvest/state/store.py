@@ -476,6 +476,15 @@ class State:
             raise WriteError(f"cannot write state file {self.path}: {exc}") from exc
         return added
 
+    def count_due(self, now: datetime) -> int:
+        """Known pages whose next visit has come, not yet in the pass."""
+        row = self.db.execute(
+            "SELECT count(*) FROM pages WHERE next_visit <= ?"
+            " AND url NOT IN (SELECT url FROM frontier)",
+            (stamp(now),),
+        ).fetchone()
+        return int(row[0])
+
     def due(self, now: datetime, limit: int | None) -> list[str]:
         """Known pages whose next visit has come, most overdue first, not yet in the pass.
 
