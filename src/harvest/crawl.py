@@ -303,10 +303,12 @@ class Frontier:
         return admitted, self._walk_state(walk, request, following, step.follow, disorder)
 
     def _cut_here(self, request: Request) -> WalkState:
+        """A walk cut at this page: unfinished again, so a later run goes on from here to
+        the end (never losing the entries that did not fit, at the cost of one whole walk)."""
         walk = request.walk or request.url
         before = self.state.walk(walk)
-        complete, unordered = (before.complete, before.unordered) if before else (False, None)
-        return WalkState(walk, complete, request.url, request.depth, unordered)
+        unordered = before.unordered if before else None
+        return WalkState(walk, False, request.url, request.depth, unordered)
 
     def _admit_next(self, request: Request) -> list[Request]:
         url = canonical_url(request.url)
