@@ -148,6 +148,19 @@ def test_a_walk_cut_by_max_pages_is_finished_by_later_runs(tmp_path: Path) -> No
     assert after.manifest["plan"]["walks"][site.url(listing_path(0))]["pages"] == 1
 
 
+def test_a_night_with_more_new_items_than_max_pages_loses_none(tmp_path: Path) -> None:
+    catalogue = Catalogue(100, per_page=20)
+    with fault_site(pages=0) as site:
+        catalogue.install(site)
+        run(site, tmp_path, 0)
+        new = catalogue.add(70, FIRST_DAY + timedelta(days=1))
+        catalogue.install(site)
+        nights = [run(site, tmp_path, d, max_pages=25, revisit_budget=0) for d in (1, 2, 3, 4)]
+    found = [url for night in nights for url, change in changes(night).items()]
+    assert sorted(found) == sorted(site.url(item_path(n)) for n in new)  # each once
+    assert all(night.manifest["counts"]["pages"] <= 25 for night in nights)
+
+
 def test_a_listing_out_of_date_order_is_walked_whole_every_run(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

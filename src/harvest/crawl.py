@@ -176,7 +176,8 @@ class Frontier:
         self.resumed = 0
         self.new_pass = False
         self.out_of_scope = 0
-        self.over_limits = 0
+        self.over_limits = 0  # links not admitted: over max_depth or max_pages
+        self.over_max_pages = 0
 
     def seeds(self, urls: Iterable[str]) -> list[Request]:
         """The seeds' requests, for a new pass: a seed is taken whatever its path."""
@@ -203,6 +204,7 @@ class Frontier:
         room = None if self.max_pages is None else max(self.max_pages - self.admitted, 0)
         added, over = self.state.admit(((url, depth) for url in candidates), room)
         self.over_limits += over
+        self.over_max_pages += over
         self.admitted += len(added)
         return [Request(url, depth) for url in added]
 
@@ -273,13 +275,13 @@ class Frontier:
         urls = [url for url in (canonical_url(e.url) for e in entries) if url is not None]
         known = set() if self.plan.full else self.state.known(urls)
         fresh = [url for url in dict.fromkeys(urls) if url not in known]
-        over_before = self.over_limits
+        over_before = self.over_max_pages
         admitted = self.admit_links(fresh, request)
         self.stats.new_entries += len(admitted)
-        if self.over_limits > over_before and self.max_pages is not None:
+        if self.over_max_pages > over_before:
             # Entries of this page did not fit in max_pages: a later run starts here.
             self._count_walk(request.walk or request.url, len(fresh), "cut by max_pages")
-            return admitted, self._cut_here(request)
+            return admitted, self._cut_at(request)
         walk = request.walk or request.url
         disorder = order_problem(entries, request.floor) if parsed else None
         step = next_step(
@@ -299,12 +301,16 @@ class Frontier:
             next_page or "", request.depth + 1, walk, step.whole, step.streak, floor=floor
         )
         if step.follow and next_page:
+            over_before = self.over_max_pages
             admitted += self._admit_next(following)
+            if self.over_max_pages > over_before:
+                count.ended = "cut by max_pages"
+                return admitted, self._cut_at(following)
         return admitted, self._walk_state(walk, request, following, step.follow, disorder)
 
-    def _cut_here(self, request: Request) -> WalkState:
-        """A walk cut at this page: unfinished again, so a later run goes on from here to
-        the end (never losing the entries that did not fit, at the cost of one whole walk)."""
+    def _cut_at(self, request: Request) -> WalkState:
+        """A walk cut at this page by max_pages: unfinished again, so a later run goes on
+        from here to the end (never losing what did not fit, at the cost of a whole walk)."""
         walk = request.walk or request.url
         before = self.state.walk(walk)
         unordered = before.unordered if before else None
@@ -321,6 +327,7 @@ class Frontier:
         request = replace(request, url=url)
         added, over = self.state.admit([request.row()], room)
         self.over_limits += over
+        self.over_max_pages += over
         self.admitted += len(added)
         return [request] if added else []
 
