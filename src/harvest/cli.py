@@ -605,6 +605,14 @@ def report(
 
 @app.command()
 def status(
+    seeds: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="The crawl's seeds, as given to crawl [default: config 'seeds', else "
+            "crawl's default seeds].",
+            show_default=False,
+        ),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -626,7 +634,13 @@ def status(
 
     Reads the settings as crawl does (config file, HARVEST_ variables, flags).
     """
-    flags = {"out": out, "state": state, "delay": delay, "revisit_budget": revisit_budget}
+    flags = {
+        "seeds": seeds or None,
+        "out": out,
+        "state": state,
+        "delay": delay,
+        "revisit_budget": revisit_budget,
+    }
     settings = settings_from(load_config(flags, config=config))
     if not settings.state_file.is_file():
         raise ConfigError(f"no state file at {settings.state_file}: no crawl has run there yet")
