@@ -504,9 +504,15 @@ class _Run:
         return walk
 
     def _follow(self, links: Iterable[str], request: Request) -> None:
-        """Queue the links of a page that the frontier admits (in scope, new, in limits)."""
-        for link in self.frontier.admit_links(links, request):
-            self.queue.put_nowait(link)
+        """Queue the links of a (non-listing) page new to the state that the frontier
+        admits (in scope, in limits); known pages come back on their schedule."""
+        links = [link for link in (canonical_url(u) for u in links) if link is not None]
+        if not links:
+            return
+        known = set() if self.settings.full else self.state.known(links)
+        fresh = [link for link in links if link not in known]
+        for follow in self.frontier.admit_links(fresh, request):
+            self.queue.put_nowait(follow)
 
     def _unchanged(self, request: Request, known: PageState, page: FetchedPage) -> None:
         """A page as last emitted (304, or the same body): no record, its known links followed."""
