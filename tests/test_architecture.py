@@ -78,6 +78,15 @@ FORBIDDEN = {
         "harvest.models",
     },
     "discovery": {"harvest"},
+    # the export reads run folders and writes tables: no fetching, parsing or crawling
+    "export": {
+        "harvest.fetch",
+        "harvest.parse",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.crawl",
+        "harvest.state",
+    },
     # the sitemap parser: bytes in, entries out; it may only decode (harvest.fetch.decode)
     "sitemaps": {
         "harvest.state",

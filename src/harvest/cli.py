@@ -28,6 +28,7 @@ from harvest._version import __version__
 from harvest.config import CONFIG_FILE, Loaded, host_pairs, settings_from
 from harvest.config import load as load_config
 from harvest.errors import ConfigError, HarvestError, LockHeldError
+from harvest.export import FORMATS, export_runs, parse_as_of
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
@@ -650,6 +651,67 @@ def status(
         return
     for line in status_lines(data):
         typer.echo(line)
+
+
+@app.command()
+def export(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present].",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[Path | None, _opt("Folder of the run folders.", "output")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="parquet (a folder, one .parquet a table), duckdb (one database file), "
+            "csv or jsonl (a folder, one file a table).",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write (a folder, or the database file); an export already "
+            "there is replaced, atomically.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The picture at this time, ISO 8601 (no zone: UTC): only runs started "
+            "and records fetched at or before it.",
+            show_default=False,
+        ),
+    ] = None,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="Every version of every record (each line of each run)."),
+    ] = False,
+) -> None:
+    """Export the runs' records as typed tables: Parquet, DuckDB, CSV or JSONL.
+
+    By default the current picture of the site: the latest record of each page
+    across the runs under --out, less the pages removed since. Tables: publications,
+    topics, and the flat authors, downloads, print_offers and topic_entries; see
+    docs/records.md. No runs gives empty tables, with a warning.
+    """
+    if fmt is None or to is None:
+        raise ConfigError(f"export needs --format ({', '.join(FORMATS)}) and --to PATH")
+    settings = settings_from(load_config({"out": out}, config=config))
+    result = export_runs(settings.out_dir, to, fmt=fmt, as_of=parse_as_of(as_of), history=history)
+    log.info(
+        "exported %s from %d run(s) -> %s",
+        ", ".join(f"{rows} {table}" for table, rows in result.rows.items()),
+        len(result.runs),
+        result.path,
+        extra={"event": "export", "rows": result.rows, "runs": len(result.runs)},
+    )
 
 
 def _console() -> Console:
