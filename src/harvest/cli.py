@@ -192,6 +192,16 @@ def _parse_file(file: Path, url: str | None) -> Parsed:
     return parse_page(address, body)
 
 
+# --config of the commands that read the settings as crawl does (status, export).
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present].",
+        show_default=False,
+    ),
+]
+
+
 def _opt(help_text: str, default: object = None, *names: str) -> Any:
     """A crawl option that may come from the config file or environment as well."""
     shown = f" [default: {default}]" if default is not None else ""
@@ -614,13 +624,7 @@ def status(
             show_default=False,
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present].",
-            show_default=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     out: Annotated[Path | None, _opt("Folder for the runs' output.", "output")] = None,
     state: Annotated[Path | None, _opt("State file.", "OUT/state.sqlite")] = None,
     delay: Annotated[
@@ -655,13 +659,7 @@ def status(
 
 @app.command()
 def export(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            help=f"TOML config file [default: $HARVEST_CONFIG, else ./{CONFIG_FILE} if present].",
-            show_default=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     out: Annotated[Path | None, _opt("Folder of the run folders.", "output")] = None,
     fmt: Annotated[
         str | None,
