@@ -588,3 +588,80 @@ def test_the_docs_one_line_loads_work(
     assert len(publications) == 30 and publications["published_month"].dtype == "Int32"
     found = {url: rest for url, *rest in duckdb.connect().execute(snippets[1][1]).fetchall()}
     assert len(found) == 30 and found[RB9056][1:] == [date(2004, 1, 1), "year"]
+
+
+# -- crawl --export ----------------------------------------------------------------------
+
+
+def test_crawl_export_refreshes_the_export_after_each_complete_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    out, to = tmp_path / "output", tmp_path / "export"
+    argv = ["crawl", "--replay", str(site), "--out", str(out), "--quiet"]
+    code, err = cli([*argv, "--export", f"parquet:{to}", "--export", f"csv:{to}-csv"], capsys)
+    assert code == 0, err
+    assert len(rows(to / "publications.parquet")) == 31
+    assert len(list(csv.DictReader((to.parent / "export-csv/publications.csv").open()))) == 31
+    (site / GONE.removeprefix("https://")).unlink()
+    code, err = cli([*argv, "--full", "--export", f"parquet:{to}"], capsys)
+    assert code == 0, err
+    meta = json.loads((to / "export.json").read_text("utf-8"))
+    assert len(meta["runs"]) == 2
+    assert len(rows(to / "publications.parquet")) == 30  # the removal is in the picture
+
+
+def test_crawl_export_comes_from_the_config_relative_to_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    config = etc / "harvest.toml"
+    config.write_text(
+        f'replay = "{SITE}"\n[output]\nout = "runs"\nexport = ["duckdb:harvest.duckdb"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    code, err = cli(["crawl", "--config", str(config), "--quiet"], capsys)
+    assert code == 0, err
+    con = duckdb.connect(str(etc / "harvest.duckdb"), read_only=True)
+    assert scalar(con, "SELECT count(*) FROM publications") == 31
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("xlsx:{tmp}/x", "--export wants FORMAT:PATH"),
+        ("{tmp}/x", "--export wants FORMAT:PATH"),
+        ("parquet:", "--export wants FORMAT:PATH"),
+        ("csv:{tmp}/folder", "--export csv:{tmp}/folder is a folder that holds no export"),
+    ],
+)
+def test_a_bad_crawl_export_is_refused_before_the_crawl(
+    spec: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "mine.txt").write_text("keep me", encoding="utf-8")
+    argv = ["crawl", "--replay", str(SITE), "--out", str(tmp_path / "output")]
+    code, err = cli([*argv, "--export", spec.format(tmp=tmp_path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert message.format(tmp=tmp_path) in err
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_failed_crawl_export_exits_1_with_the_run_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise duckdb.IOException("IO Error: disk full")
+
+    monkeypatch.setattr(export_module, "write_tables", broken)
+    out = tmp_path / "output"
+    argv = ["crawl", "--replay", str(SITE), "--out", str(out), "--quiet"]
+    code, err = cli([*argv, "--export", f"parquet:{tmp_path / 'x'}"], capsys)
+    assert code == 1
+    assert "export failed: IO Error: disk full" in err
+    assert "the run is published" in err
+    assert len(lines(out / "latest" / "publications.jsonl")) == 31
+    assert not (tmp_path / "x").exists()

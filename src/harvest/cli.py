@@ -28,7 +28,7 @@ from harvest._version import __version__
 from harvest.config import CONFIG_FILE, Loaded, host_pairs, settings_from
 from harvest.config import load as load_config
 from harvest.errors import ConfigError, HarvestError, LockHeldError
-from harvest.export import FORMATS, export_runs, parse_as_of
+from harvest.export import FORMATS, ExportResult, check_export, export_runs, parse_as_of
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
@@ -310,6 +310,15 @@ def crawl(
         float | None,
         _opt("Warn when a field's coverage drops by more than this many points.", 20),
     ] = None,
+    export_to: Annotated[
+        list[str] | None,
+        _opt(
+            "FORMAT:PATH: after each complete run, refresh this export of the current "
+            "picture, as harvest export --format FORMAT --to PATH does (repeat).",
+            None,
+            "--export",
+        ),
+    ] = None,
     fail_on_drift: Annotated[
         bool | None,
         typer.Option(
@@ -363,21 +372,49 @@ def crawl(
         "stop_after_known": stop_after_known,
         "drift_points": drift_points,
         "fail_on_drift": fail_on_drift,
+        "export": export_to or None,
     }
     loaded = load_config(flags, config=config)
     settings = settings_from(loaded, full=full)
     if settings.replay_dir is not None and not settings.replay_dir.exists():
         raise ConfigError(f"replay source not found: {settings.replay_dir}")
+    for target in settings.exports:
+        check_export(target)
     with Progress(console) as progress:
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
+    exported = result.manifest.get("outcome") != "complete" or _refresh_exports(settings)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.drift and settings.fail_on_drift:
         _error(f"drift alarm: {'; '.join(a['message'] for a in result.drift)}")
         raise typer.Exit(EXIT_DRIFT)
-    if result.error_rate > settings.max_error_rate:
+    if result.error_rate > settings.max_error_rate or not exported:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _refresh_exports(settings: Settings) -> bool:
+    """Rebuild each ``--export`` from all the runs; False when one failed (exit 1)."""
+    failed = []
+    for target in settings.exports:
+        try:
+            _log_export(export_runs(settings.out_dir, target.path, fmt=target.format))
+        except HarvestError as exc:
+            _error(f"export {target}: {exc}")
+            failed.append(str(target))
+    if failed:
+        _error(f"the run is published, but not every export: {', '.join(failed)} failed")
+    return not failed
+
+
+def _log_export(result: ExportResult) -> None:
+    log.info(
+        "exported %s from %d run(s) -> %s",
+        ", ".join(f"{rows} {table}" for table, rows in result.rows.items()),
+        len(result.runs),
+        result.path,
+        extra={"event": "export", "rows": result.rows, "runs": len(result.runs)},
+    )
 
 
 def _summarize(result: RunResult, *, quiet: bool) -> None:
@@ -702,13 +739,8 @@ def export(
     if fmt is None or to is None:
         raise ConfigError(f"export needs --format ({', '.join(FORMATS)}) and --to PATH")
     settings = settings_from(load_config({"out": out}, config=config))
-    result = export_runs(settings.out_dir, to, fmt=fmt, as_of=parse_as_of(as_of), history=history)
-    log.info(
-        "exported %s from %d run(s) -> %s",
-        ", ".join(f"{rows} {table}" for table, rows in result.rows.items()),
-        len(result.runs),
-        result.path,
-        extra={"event": "export", "rows": result.rows, "runs": len(result.runs)},
+    _log_export(
+        export_runs(settings.out_dir, to, fmt=fmt, as_of=parse_as_of(as_of), history=history)
     )
 
 

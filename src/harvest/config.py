@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from harvest.errors import ConfigError
-from harvest.settings import Settings
+from harvest.settings import Settings, export_target
 
 CONFIG_FILE = "harvest.toml"
 ENV_PREFIX = "HARVEST_"
@@ -40,6 +40,16 @@ def _identity(value: Any) -> Any:
 
 def _mib(value: float) -> int:
     return int(value * 1024 * 1024)
+
+
+def _exports(value: list[str]) -> tuple[Any, ...]:
+    return tuple(map(export_target, value))
+
+
+def _export_under(folder: Path, value: list[str]) -> list[str]:
+    """Each FORMAT:PATH with a relative PATH taken from ``folder`` (the config file's)."""
+    targets = [export_target(text) for text in value]
+    return [f"{t.format}:{t.path if t.path.is_absolute() else folder / t.path}" for t in targets]
 
 
 def _pairs(value: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -58,6 +68,8 @@ class Option:
     field: str
     convert: Callable[[Any], Any] = _identity
     path: bool = False
+    # a value holding paths: how a relative one is taken from the config file's folder
+    under: Callable[[Path, Any], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -105,6 +117,7 @@ OPTIONS = (
     Option("state", "output", Path, "state_path", path=True),
     Option("archive", "output", Path, "archive_dir", path=True),
     Option("archive_file_mb", "output", float, "archive_file_bytes", _mib),
+    Option("export", "output", list[str], "exports", _exports, under=_export_under),
 )
 BY_NAME = {option.name: option for option in OPTIONS}
 SECTIONS = frozenset(option.section for option in OPTIONS if option.section)
@@ -173,8 +186,11 @@ def _read_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: unknown key {key}{_hint(name, section)}")
         found[name] = _typed(option, value, f"{path}: {option.key}")
     for name, value in found.items():
-        if BY_NAME[name].path and not Path(value).is_absolute():
+        option = BY_NAME[name]
+        if option.path and not Path(value).is_absolute():
             found[name] = path.parent / value
+        elif option.under is not None:
+            found[name] = option.under(path.parent, value)
     return found
 
 
@@ -294,4 +310,5 @@ fail_on_drift = false            # and with true, exits 3
 [output]
 out = "/var/lib/harvest/output"
 state = "/var/lib/harvest/state.sqlite"
+# export = ["parquet:/var/lib/harvest/export"]   # refreshed after each complete run
 """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harvest.crawl import Plan
 from harvest.errors import ConfigError
+from harvest.export.formats import ExportTarget, export_target
 from harvest.fetch import DEFAULT_USER_AGENT, FetchConfig
 from harvest.fetch.guard import is_ip_literal
 from harvest.normalize import canonical_url, host_of
@@ -39,7 +40,8 @@ class Settings:
     ``recency`` shape (``harvest.schedule``). ``sitemaps`` (and, with
     ``robots_sitemaps``, the seeds' robots.txt ``Sitemap:`` lines) say which known
     pages changed (``harvest.sitemap_hints``). ``clock`` (tests and benchmarks only)
-    is the time the schedule takes as now.
+    is the time the schedule takes as now. ``exports``: the exports (``harvest
+    export``) refreshed after each complete run.
     """
 
     seeds: tuple[str, ...] = DEFAULT_SEEDS
@@ -80,6 +82,7 @@ class Settings:
     clock: datetime | None = None
     sitemaps: tuple[str, ...] = ()
     robots_sitemaps: bool = True
+    exports: tuple[ExportTarget, ...] = ()
     fetch: FetchConfig = field(init=False)
     plan: Plan = field(init=False)
 
@@ -118,6 +121,9 @@ class Settings:
             )
         _check(self.stop_after_known >= 1, "stop-after-known must be at least 1")
         _check(self.revisit_budget >= 0, "revisit-budget must be 0 or more")
+        object.__setattr__(self, "exports", tuple(map(export_target, self.exports)))
+        paths = [target.path.resolve() for target in self.exports]
+        _check(len(set(paths)) == len(paths), "--export: two exports to one path")
         if self.clock is not None and self.clock.tzinfo is None:
             object.__setattr__(self, "clock", self.clock.replace(tzinfo=UTC))
         object.__setattr__(

@@ -44,13 +44,29 @@ from pathlib import Path
 
 from harvest._version import __version__
 from harvest.errors import ConfigError, HarvestError
-from harvest.export.formats import FORMATS, Meta, literal, write_tables
+from harvest.export.formats import (
+    FORMATS,
+    ExportTarget,
+    Meta,
+    export_target,
+    literal,
+    write_tables,
+)
 from harvest.export.runs import find_runs, parse_as_of
 from harvest.export.staging import check_target, staged, workspace
 from harvest.export.tables import TABLES, load_records
 from harvest.models import SCHEMA_VERSION
 
-__all__ = ["FORMATS", "TABLES", "ExportResult", "export_runs", "parse_as_of"]
+__all__ = [
+    "FORMATS",
+    "TABLES",
+    "ExportResult",
+    "ExportTarget",
+    "check_export",
+    "export_runs",
+    "export_target",
+    "parse_as_of",
+]
 
 log = logging.getLogger("harvest")
 # DuckDB's share of memory: beyond it, it spills to the scratch folder beside --to.
@@ -102,6 +118,12 @@ def export_runs(
     with workspace(to) as scratch, staged(to, folder=folder) as tmp:
         rows = _build(tmp, scratch, meta)
     return ExportResult(to, fmt, tuple(run.run_id for run in runs), rows)
+
+
+def check_export(target: ExportTarget) -> None:
+    """Refuse, before a crawl starts, an ``--export`` that could not be written."""
+    folder = target.format != "duckdb"
+    check_target(target.path, folder=folder, fmt=target.format, flag=f"--export {target}")
 
 
 def _build(target: Path, scratch: Path, meta: Meta) -> dict[str, int]:

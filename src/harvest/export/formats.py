@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from harvest.errors import ConfigError
 from harvest.export.columns import Mode, quote
 from harvest.export.runs import Run
 from harvest.export.tables import TABLES, VIEWS, table_sql
@@ -34,6 +35,35 @@ _COPY_OPTIONS = {
     "csv": "FORMAT csv, HEADER, NEW_LINE '\\r\\n'",
     "jsonl": "FORMAT json",
 }
+
+
+@dataclass(frozen=True)
+class ExportTarget:
+    """``--export FORMAT:PATH``: an export refreshed after each complete run."""
+
+    format: str
+    path: Path
+
+    def __str__(self) -> str:
+        return f"{self.format}:{self.path}"
+
+
+def export_target(text: str | ExportTarget) -> ExportTarget:
+    """``FORMAT:PATH`` as an ExportTarget.
+
+    >>> export_target("parquet:/var/lib/harvest/export")
+    ExportTarget(format='parquet', path=PosixPath('/var/lib/harvest/export'))
+    """
+    if isinstance(text, ExportTarget):
+        return text
+    fmt, sep, path = text.partition(":")
+    fmt = fmt.strip().lower()
+    if not sep or fmt not in FORMATS or not path.strip():
+        raise ConfigError(
+            f"--export wants FORMAT:PATH, FORMAT one of {', '.join(FORMATS)} "
+            f"(parquet:export, say), not {text!r}"
+        )
+    return ExportTarget(fmt, Path(path.strip()))
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,20 @@ _DUCKDB_MAGIC = (8, b"DUCK")
 MARKER = "export.json"  # a folder export holds it; an existing folder without it is kept
 
 
-def check_target(to: Path, *, folder: bool, fmt: str) -> None:
-    """Refuse a ``--to`` that an export of this format must not replace."""
+def check_target(to: Path, *, folder: bool, fmt: str, flag: str = "") -> None:
+    """Refuse a ``--to`` that an export of this format must not replace.
+
+    ``flag``: how the message names the target (``--to PATH`` by default).
+    """
+    flag = flag or f"--to {to}"
     if folder and to.exists() and not to.is_dir():
-        raise ConfigError(f"--to {to} is a file: --format {fmt} writes a folder")
+        raise ConfigError(f"{flag} is a file: --format {fmt} writes a folder")
     if folder and to.is_dir() and any(to.iterdir()) and not (to / MARKER).is_file():
-        raise ConfigError(f"--to {to} is a folder that holds no export ({MARKER}): not replaced")
+        raise ConfigError(f"{flag} is a folder that holds no export ({MARKER}): not replaced")
     if not folder and to.is_dir():
-        raise ConfigError(f"--to {to} is a folder: --format {fmt} writes one database file")
+        raise ConfigError(f"{flag} is a folder: --format {fmt} writes one database file")
     if not folder and to.exists() and not _is_duckdb(to):
-        raise ConfigError(f"--to {to} is not a DuckDB database: not replaced")
+        raise ConfigError(f"{flag} is not a DuckDB database: not replaced")
 
 
 def _is_duckdb(path: Path) -> bool:
