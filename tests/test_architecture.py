@@ -87,6 +87,15 @@ FORBIDDEN = {
         "harvest.crawl",
         "harvest.state",
     },
+    # the report reads what runs published (manifests, the export): it runs nothing
+    "report": {
+        "harvest.fetch",
+        "harvest.pipeline",
+        "harvest.cli",
+        "harvest.crawl",
+        "harvest.state",
+        "harvest.write.jsonl",
+    },
     # the sitemap parser: bytes in, entries out; it may only decode (harvest.fetch.decode)
     "sitemaps": {
         "harvest.state",

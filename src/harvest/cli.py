@@ -28,7 +28,14 @@ from harvest._version import __version__
 from harvest.config import CONFIG_FILE, Loaded, host_pairs, settings_from
 from harvest.config import load as load_config
 from harvest.errors import ConfigError, HarvestError, LockHeldError
-from harvest.export import FORMATS, ExportResult, check_export, export_runs, parse_as_of
+from harvest.export import (
+    FORMATS,
+    ExportResult,
+    check_export,
+    export_runs,
+    parse_as_of,
+    summarize,
+)
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
@@ -40,6 +47,7 @@ from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
 from harvest.status import schedule_status, status_lines
 from harvest.validate import Summary, validate_files
+from harvest.write import AtomicFile
 from harvest.write.run import read_manifest
 
 log = logging.getLogger("harvest")
@@ -627,11 +635,32 @@ def report(
             show_default=False,
         ),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder of the run folders.")] = Path("output"),
+    config: ConfigOption = None,
+    out: Annotated[Path | None, _opt("Folder of the run folders.", "output")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the history of every run under --out, and what the dataset holds "
+            "now, as one self-contained HTML page (charts included, no network, no script).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Show a run's counts, its per-field coverage and the drift against the run before."""
-    run_dir = Path(run) if run and Path(run).is_dir() else out / (run or "latest")
+    """Show a run's counts, its per-field coverage and the drift against the run before.
+
+    With --html, the whole history instead: per run, records by change, pages by
+    outcome, error rate and duration; per field, coverage across runs against the
+    drift threshold; publications per year and content type in the dataset now.
+    --out is found as crawl finds it (flag, HARVEST_OUT, config file, else output).
+    """
+    out_dir = settings_from(load_config({"out": out}, config=config)).out_dir
+    if html is not None:
+        if run is not None or as_json:
+            raise ConfigError("report --html shows every run under --out: give no RUN or --json")
+        _write_html_report(out_dir, html)
+        return
+    run_dir = Path(run) if run and Path(run).is_dir() else out_dir / (run or "latest")
     manifest = _manifest_of(run_dir)
     drift = manifest.get("drift", {})
     previous_id = drift.get("compared_with")
@@ -649,6 +678,33 @@ def report(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
     print_report(_console(), data)
+
+
+def _write_html_report(out_dir: Path, target: Path) -> None:
+    from harvest.report.history import read_history  # noqa: PLC0415
+    from harvest.report.page import render  # noqa: PLC0415  # matplotlib: only here
+
+    if target.is_dir():
+        raise ConfigError(f"--html {target} is a folder: give a file name, report.html say")
+    runs = read_history(out_dir)
+    if not runs:
+        log.warning("no runs under %s: the report shows none", out_dir)
+    page = render(
+        runs,
+        summarize(out_dir),
+        out_dir=out_dir,
+        generated_at=datetime.now(UTC),
+        version=__version__,
+    )
+    with AtomicFile(target) as fh:  # written aside, renamed into place
+        fh.write(page)
+    log.info(
+        "report of %d run(s) under %s -> %s",
+        len(runs),
+        out_dir,
+        target,
+        extra={"event": "report", "runs": len(runs), "path": str(target)},
+    )
 
 
 @app.command()

@@ -26,7 +26,8 @@ from typing import Any
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from harvest.errors import ConfigError
-from harvest.settings import Settings, export_target
+from harvest.export.formats import export_target
+from harvest.settings import Settings
 
 CONFIG_FILE = "harvest.toml"
 ENV_PREFIX = "HARVEST_"

@@ -48,7 +48,7 @@ def compare(
         section["note"] = "not compared: a run that goes on with an earlier pass saw part of it"
         return section
     section["compared_with"] = previous.get("run_id")
-    sweeps = _sweep(current) and _sweep(previous)
+    sweeps = is_sweep(current) and is_sweep(previous)
     before, after = previous.get("coverage", {}), current.get("coverage", {})
     for kind, was in sorted(before.items()):
         now = after.get(kind, {"records": 0, "fields": {}})
@@ -63,26 +63,43 @@ def compare(
                     f"{was['records']} the run before",
                 }
             )
-        if not now["records"] or (not sweeps and now["records"] < MIN_SAMPLE):
-            continue
-        for name, share in sorted(was["fields"].items()):
-            new_share = now["fields"].get(name, 0.0)
-            if (share - new_share) * 100 > points:
-                alarms.append(
-                    {
-                        "alarm": "coverage",
-                        "page_kind": kind,
-                        "field": name,
-                        "before": share,
-                        "after": new_share,
-                        "message": f"{kind} field {name!r} filled in {new_share:.0%} of records, "
-                        f"{share:.0%} the run before",
-                    }
-                )
+    for kind, name, share, new_share in coverage_pairs(current, previous):
+        if (share - new_share) * 100 > points:
+            alarms.append(
+                {
+                    "alarm": "coverage",
+                    "page_kind": kind,
+                    "field": name,
+                    "before": share,
+                    "after": new_share,
+                    "message": f"{kind} field {name!r} filled in {new_share:.0%} of records, "
+                    f"{share:.0%} the run before",
+                }
+            )
     return section
 
 
-def _sweep(manifest: dict[str, Any]) -> bool:
+def coverage_pairs(
+    current: dict[str, Any], previous: dict[str, Any]
+) -> list[tuple[str, str, float, float]]:
+    """(page kind, field, share before, share now) for every field the alarm compares.
+
+    A kind is compared where the run saw records of it: at least ``MIN_SAMPLE``,
+    unless both runs were sweeps. A field missing now counts as 0.
+    """
+    sweeps = is_sweep(current) and is_sweep(previous)
+    before, after = previous.get("coverage", {}), current.get("coverage", {})
+    pairs = []
+    for kind, was in sorted(before.items()):
+        now = after.get(kind, {"records": 0, "fields": {}})
+        if not now["records"] or (not sweeps and now["records"] < MIN_SAMPLE):
+            continue
+        for name, share in sorted(was["fields"].items()):
+            pairs.append((kind, name, share, now["fields"].get(name, 0.0)))
+    return pairs
+
+
+def is_sweep(manifest: dict[str, Any]) -> bool:
     """A run that saw every page the state knew (manifests before schedules: all did)."""
     return bool(manifest.get("plan", {}).get("sweep", True))
 

@@ -38,12 +38,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from harvest._version import __version__
 from harvest.errors import ConfigError, HarvestError
+from harvest.export.columns import Mode
 from harvest.export.formats import (
     FORMATS,
     ExportTarget,
@@ -54,18 +57,20 @@ from harvest.export.formats import (
 )
 from harvest.export.runs import find_runs, parse_as_of
 from harvest.export.staging import check_target, staged, workspace
-from harvest.export.tables import TABLES, load_records
+from harvest.export.tables import TABLES, load_records, table_sql
 from harvest.models import SCHEMA_VERSION
 
 __all__ = [
     "FORMATS",
     "TABLES",
+    "DatasetSummary",
     "ExportResult",
     "ExportTarget",
     "check_export",
     "export_runs",
     "export_target",
     "parse_as_of",
+    "summarize",
 ]
 
 log = logging.getLogger("harvest")
@@ -128,9 +133,61 @@ def check_export(target: ExportTarget) -> None:
 
 def _build(target: Path, scratch: Path, meta: Meta) -> dict[str, int]:
     """Load the records into DuckDB work tables and write every table to ``target``."""
+    database = str(target) if meta.format == "duckdb" else ":memory:"
+    with _connect(database, scratch, target) as con:
+        load_records(con, meta.runs, as_of=meta.as_of, history=meta.history)
+        return write_tables(con, target, meta)
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What the current picture holds, for ``harvest report --html``."""
+
+    runs: int
+    publications: int
+    topics: int
+    by_year: dict[int, int]  # publications per year published (those with a date)
+    by_content_type: dict[str, int]  # most first; "" for none
+    undated: int
+
+
+def summarize(out_dir: Path) -> DatasetSummary:
+    """Count the current picture of the runs under ``out_dir``, as an export has it."""
+    import tempfile  # noqa: PLC0415
+
+    runs = tuple(find_runs(out_dir))
+    with (
+        tempfile.TemporaryDirectory(prefix="harvest-summary-") as scratch,
+        _connect(":memory:", Path(scratch), out_dir) as con,
+    ):
+        load_records(con, runs, as_of=None, history=False)
+        sql = table_sql("publications", Mode.TYPED)
+        by_year = con.execute(
+            f"SELECT published_year, count(*) FROM ({sql}) "
+            "WHERE published_year IS NOT NULL GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        by_type = con.execute(
+            f"SELECT coalesce(content_type, ''), count(*) FROM ({sql}) "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+        (topics,) = con.execute("SELECT count(*) FROM work.topics").fetchone()
+    publications = sum(count for _, count in by_type)
+    dated = sum(count for _, count in by_year)
+    return DatasetSummary(
+        runs=len(runs),
+        publications=publications,
+        topics=int(topics),
+        by_year={int(year): int(count) for year, count in by_year},
+        by_content_type={str(kind): int(count) for kind, count in by_type},
+        undated=publications - dated,
+    )
+
+
+@contextlib.contextmanager
+def _connect(database: str, scratch: Path, target: Path) -> Iterator[Any]:
+    """A DuckDB connection set up for the export, with the ``work`` database attached."""
     import duckdb  # noqa: PLC0415  # 0.2 s to import: only the export command pays it
 
-    database = str(target) if meta.format == "duckdb" else ":memory:"
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": MEMORY_LIMIT,
         "temp_directory": str(scratch / "spill"),
@@ -148,8 +205,7 @@ def _build(target: Path, scratch: Path, meta: Meta) -> dict[str, int]:
         with contextlib.suppress(duckdb.Error):  # a later DuckDB may name them otherwise
             con.execute(f"SET disabled_optimizers = '{_DISABLED}'")
         con.execute(f"ATTACH {literal(str(scratch / 'work.duckdb'))} AS work")
-        load_records(con, meta.runs, as_of=meta.as_of, history=meta.history)
-        return write_tables(con, target, meta)
+        yield con
     except duckdb.Error as exc:
         raise HarvestError(f"export failed: {_first_line(exc)}") from exc
     finally:
