@@ -6,7 +6,7 @@ and every chart's box and element count into the DOM, which ``--dump-dom``
 prints), then to take a screenshot of the whole page at that height. The page
 itself runs no script; the copy's script only reads the layout.
 
-``chromium()`` finds the browser: ``$HARVEST_CHROMIUM``, else ``chromium``,
+``chromium()`` finds the browser: ``$CHROME_BIN``, else ``chromium``,
 ``chromium-browser``, ``google-chrome`` on PATH. As a script, it writes a page's
 screenshot (for the docs)::
 
@@ -82,7 +82,7 @@ class Rendered:
 
 def chromium() -> str | None:
     """The browser's path, or None."""
-    named = os.environ.get("HARVEST_CHROMIUM")
+    named = os.environ.get("CHROME_BIN")
     if named:
         return shutil.which(named) or (named if Path(named).is_file() else None)
     return next((path for name in _NAMES if (path := shutil.which(name))), None)

@@ -179,10 +179,10 @@ def test_every_chart_renders_in_chromium(
     if chromium() is None:
         message = (
             "no Chromium to render the report in: install the OS package (apt-get install "
-            "chromium) or set HARVEST_CHROMIUM"
+            "chromium) or set CHROME_BIN"
         )
-        if os.environ.get("HARVEST_REQUIRE_BROWSER"):
-            pytest.fail(message + " (HARVEST_REQUIRE_BROWSER is set)")
+        if os.environ.get("CI_REQUIRE_BROWSER"):
+            pytest.fail(message + " (CI_REQUIRE_BROWSER is set)")
         pytest.skip(message)
     page = tmp_path / "report.html"
     report(history, page, capsys)
