@@ -38,9 +38,9 @@ from harvest._version import __version__
 from harvest.errors import FetchError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
 from harvest.fetch.guard import AddressPolicy, BlockedAddressError
-from harvest.fetch.http1 import Http1Transport
 from harvest.fetch.politeness import Gates, Turn
 from harvest.fetch.robots import RobotsRules
+from harvest.fetch.wire import Proxies, WireTransport
 from harvest.normalize import host_of
 
 if TYPE_CHECKING:
@@ -100,6 +100,8 @@ class FetchConfig:
     robots_retry_s: float = 300.0
     allowed_hosts: frozenset[str] = frozenset()
     resolve: tuple[tuple[str, str], ...] = ()
+    proxy: str | None = None  # None: HTTP_PROXY, HTTPS_PROXY ... from the environment
+    http2: bool = False
 
     @property
     def robots_agent(self) -> str:
@@ -128,6 +130,7 @@ class FetchStats:
 
     requests: int = 0
     retries: int = 0
+    replays: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
     bytes: int = 0
@@ -139,6 +142,7 @@ class FetchStats:
         return {
             "requests": self.requests,
             "retries": self.retries,
+            "replays": self.replays,
             "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
             "outcomes": dict(sorted(self.outcomes.items())),
             "bytes": self.bytes,
@@ -238,7 +242,13 @@ class Fetcher:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         if transport is None:
             policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
-            transport = Http1Transport(policy, max_idle_per_origin=config.concurrency)
+            transport = WireTransport(
+                policy,
+                max_idle_per_origin=config.concurrency,
+                http2=config.http2,
+                proxies=_proxies(config.proxy),
+                on_replay=self._count_replay,
+            )
         self._client = httpx.AsyncClient(
             transport=transport,
             headers={
@@ -253,10 +263,15 @@ class Fetcher:
                 pool=None,  # the slots above already bound what waits for a connection
             ),
             follow_redirects=False,  # followed by hand, each hop checked
-            trust_env=False,  # no proxy or netrc from the environment: the guard holds
+            trust_env=False,  # proxies are the transport's (guarded); no netrc
         )
         # The client copies a jar it is given (or set) into a plain httpx.Cookies.
         self._client._cookies = _CookieJar()
+
+    def _count_replay(self) -> None:
+        """A request sent again on a fresh connection after a stale one: a request too."""
+        self.stats.requests += 1
+        self.stats.replays += 1
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -649,6 +664,15 @@ class Fetcher:
             outcome=outcome,
             attempts=attempts,
         )
+
+
+def _proxies(setting: str | None) -> Proxies:
+    """The ``proxy`` setting (``direct``: none), else the environment's proxies."""
+    if setting is None:
+        return Proxies.from_environment()
+    if setting.strip().lower() in ("", "direct", "none"):
+        return Proxies({})
+    return Proxies.one(setting, Proxies.from_environment().no_proxy)
 
 
 @lru_cache(maxsize=1024)
