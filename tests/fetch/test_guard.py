@@ -10,7 +10,7 @@ import pytest
 from harvest.errors import FetchError
 from harvest.fetch import FetchConfig, Fetcher
 from harvest.fetch.guard import AddressPolicy, checked_addresses, is_public
-from harvest.fetch.http1 import Http1Transport
+from harvest.fetch.wire import WireTransport
 from tests.faultserver import HOST, TOPIC, fault_site
 
 
@@ -65,7 +65,7 @@ def _resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     return resolve
 
 
-def _fetch(url: str, transport: Http1Transport) -> None:
+def _fetch(url: str, transport: WireTransport) -> None:
     async def go() -> None:
         config = FetchConfig(delay_s=0, attempts=1, obey_robots=False, connect_timeout_s=2)
         async with Fetcher(config, transport) as fetcher:
@@ -76,7 +76,7 @@ def _fetch(url: str, transport: Http1Transport) -> None:
 
 def test_a_public_name_that_resolves_to_loopback_is_refused(tmp_path: Path) -> None:
     with fault_site() as site:
-        transport = Http1Transport(AddressPolicy(), resolver=_resolver({HOST: ["127.0.0.1"]}))
+        transport = WireTransport(AddressPolicy(), resolver=_resolver({HOST: ["127.0.0.1"]}))
         with pytest.raises(FetchError, match="non-public address") as caught:
             _fetch(site.url(TOPIC), transport)
         assert site.hits == []  # refused before connecting
@@ -92,7 +92,7 @@ def test_a_mixed_answer_connects_only_to_the_public_address() -> None:
 def test_a_pinned_host_connects_to_its_address() -> None:
     with fault_site() as site:
         policy = AddressPolicy.for_hosts([HOST], {HOST: "127.0.0.1"})
-        _fetch(site.url(TOPIC), Http1Transport(policy))
+        _fetch(site.url(TOPIC), WireTransport(policy))
         assert [hit.path for hit in site.hits] == [TOPIC]
 
 
@@ -100,20 +100,20 @@ def test_a_private_ip_literal_is_refused_unless_named() -> None:
     with fault_site() as site:
         url = f"http://127.0.0.1:{site.port}{TOPIC}"
         with pytest.raises(FetchError, match="non-public"):
-            _fetch(url, Http1Transport(AddressPolicy()))
-        _fetch(url, Http1Transport(AddressPolicy.for_hosts(["127.0.0.1"], {})))
+            _fetch(url, WireTransport(AddressPolicy()))
+        _fetch(url, WireTransport(AddressPolicy.for_hosts(["127.0.0.1"], {})))
         assert [hit.path for hit in site.hits] == [TOPIC]
 
 
 def test_an_unresolvable_host_is_a_network_error() -> None:
-    transport = Http1Transport(AddressPolicy(), resolver=_resolver({}))
+    transport = WireTransport(AddressPolicy(), resolver=_resolver({}))
     with pytest.raises(FetchError, match="cannot resolve") as caught:
         _fetch("http://nowhere.example/pubs/x.html", transport)
     assert caught.value.outcome == "network"
 
 
 def test_the_default_fetcher_transport_is_guarded() -> None:
-    # The Fetcher builds a guarded Http1Transport itself when given none: a crawl with a
+    # The Fetcher builds a guarded WireTransport itself when given none: a crawl with a
     # seed on 127.0.0.1 works only because the seed names that host.
     with fault_site() as site:
         url = f"http://127.0.0.1:{site.port}{TOPIC}"

@@ -25,10 +25,14 @@ edges httpcore offers:
   guard can only refuse targets that are private IP literals.
 - **HTTP/2** when asked (``http2``), negotiated by ALPN on https.
 
-Limits that are h11's: a response head, and each chunk-size or trailer line, at most
-100 KiB (``httpcore.AsyncHTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE``); transfer
-codings other than ``chunked`` are refused; status codes outside 100-999 are refused.
-The fetcher adds the total deadline and the bounded decoding of bodies.
+- **A response head of at most 64 KiB** (``MAX_HEAD_BYTES``), status line and fields.
+
+Limits that are h11's: a head, a chunk-size line or the trailers still incomplete
+past 100 KiB are refused (``httpcore.AsyncHTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE``;
+what arrives whole in one read of 64 KiB more is parsed, so a head is bounded by
+164 KiB before harvest's own limit applies); transfer codings other than
+``chunked`` are refused; status codes outside 100-999 are refused. The fetcher adds
+the total deadline and the bounded decoding of bodies.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
 # What a stale kept-alive connection answers a request with: nothing.
 _STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
 _REPLAYABLE = frozenset({"GET", "HEAD"})
+MAX_HEAD_BYTES = 64 * 1024  # a response's status line and header fields together
 
 
 def _as_httpx(exc: Exception) -> Exception:
@@ -305,6 +310,12 @@ class WireTransport(httpx.AsyncBaseTransport):
         except Exception as exc:
             raise _as_httpx(exc) from exc
         stream = response.extensions.get("network_stream")
+        head = sum(len(name) + len(value) + 4 for name, value in response.headers)
+        if head > MAX_HEAD_BYTES:
+            await response.aclose()  # unread: httpcore closes the connection
+            raise httpx.RemoteProtocolError(
+                f"response head larger than {MAX_HEAD_BYTES // 1024} KiB ({head} bytes)"
+            )
         headers = httpx.Headers(response.headers)
         framed_twice = "transfer-encoding" in headers and "content-length" in headers
         if framed_twice and isinstance(stream, GuardedStream):

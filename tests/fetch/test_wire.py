@@ -1,8 +1,8 @@
-"""harvest's HTTP/1.1 transport, against scripted servers on 127.0.0.1 and fed byte by byte.
+"""The wire (httpcore under httpx, guarded), against scripted servers on 127.0.0.1.
 
-Whole crawls through this transport are in test_faults.py; here each test pins
-one rule of the protocol: how a body is delimited, when a connection is kept,
-what a malformed answer becomes.
+Whole crawls through it are in test_faults.py; here each test pins one rule:
+how a body is delimited, when a connection is kept and when it must not be,
+what a malformed answer becomes, what goes through a proxy.
 """
 
 from __future__ import annotations
@@ -12,17 +12,15 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
 import trustme
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from harvest.fetch.guard import AddressPolicy
-from harvest.fetch.http1 import MAX_HEAD_BYTES, Http1Transport, _Body, _Connection, _read_head
+from harvest.fetch.wire import WireTransport
 
+MAX_HEAD_BYTES = 100 * 1024  # h11's bound on a response head, a chunk line or the trailers
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Server"], Awaitable[None]]
 LOOPBACK = AddressPolicy.for_hosts(["127.0.0.1", "localhost"], {})
 
@@ -93,7 +91,7 @@ def ok(body: bytes = b"hello", *headers: str) -> bytes:
 
 
 async def get(
-    transport: Http1Transport, url: str, method: str = "GET", **timeouts: float
+    transport: WireTransport, url: str, method: str = "GET", **timeouts: float
 ) -> tuple[httpx.Response, bytes]:
     timeout = {"connect": 2.0, "read": 2.0, "write": 2.0, "pool": None, **timeouts}
     request = httpx.Request(method, url, extensions={"timeout": timeout})
@@ -113,7 +111,7 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
 def test_a_kept_alive_connection_serves_the_next_request() -> None:
     async def go() -> None:
         async with serve(answering(ok(b"one"), ok(b"two"))) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             assert (await get(transport, server.url("/a")))[1] == b"one"
             assert (await get(transport, server.url("/b")))[1] == b"two"
             await transport.aclose()
@@ -132,7 +130,7 @@ def test_a_chunked_body_is_joined_and_its_connection_kept() -> None:
 
     async def go() -> None:
         async with serve(answering(chunked, ok(b"again"))) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             _, body = await get(transport, server.url())
             assert body == b"hello, world"
             assert (await get(transport, server.url()))[1] == b"again"
@@ -146,9 +144,8 @@ def test_a_body_without_length_runs_to_the_end_of_the_connection() -> None:
     async def go() -> None:
         response = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>until closed</p>"
         async with serve(answering(response, close_after=True)) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             assert (await get(transport, server.url()))[1] == b"<p>until closed</p>"
-            assert transport._idle.get(("http", "127.0.0.1", server.port)) in (None, [])
             await transport.aclose()
 
     run(go)
@@ -167,7 +164,7 @@ def test_answers_without_a_body_read_none_and_keep_the_connection(
 ) -> None:
     async def go() -> None:
         async with serve(answering(response, ok(b"next"))) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             assert (await get(transport, server.url(), method))[1] == b""
             assert (await get(transport, server.url()))[1] == b"next"
             await transport.aclose()
@@ -183,7 +180,7 @@ def test_informational_answers_are_skipped() -> None:
 
     async def go() -> None:
         async with serve(answering(response)) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             answer, body = await get(transport, server.url())
             assert (answer.status_code, body) == (200, b"hello")
             await transport.aclose()
@@ -198,7 +195,7 @@ def test_connection_close_and_http_1_0_are_not_kept() -> None:
             b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold",
         ):
             async with serve(answering(response, ok(b"b"))) as server:
-                transport = Http1Transport(LOOPBACK)
+                transport = WireTransport(LOOPBACK)
                 await get(transport, server.url())
                 await get(transport, server.url())
                 await transport.aclose()
@@ -219,7 +216,7 @@ def test_a_kept_alive_connection_the_server_closed_is_replaced_once() -> None:
 
     async def go() -> None:
         async with serve(script) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             assert (await get(transport, server.url()))[1] == b"first"
             assert (await get(transport, server.url()))[1] == b"fresh"
             await transport.aclose()
@@ -233,20 +230,26 @@ def test_a_body_left_unread_does_not_leave_its_connection_in_the_pool() -> None:
     # arrived, yet the connection must not serve the next request.
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Server) -> None:
         await s.request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
+        if s.connections == 1:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            writer.write(b"late" + ok(b"wrong"))
+            await s.request(reader)
+            return
+        writer.write(ok(b"fresh"))
         await writer.drain()
-        await asyncio.sleep(0.2)
-        writer.write(b"late" + ok(b"wrong"))
         await s.request(reader)
 
     async def go() -> None:
         async with serve(script) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             request = httpx.Request("GET", server.url(), extensions={"timeout": {"read": 2.0}})
             response = await transport.handle_async_request(request)
             await response.aclose()  # not read
-            assert (transport._open, transport._idle) == (set(), {})
+            assert (await get(transport, server.url()))[1] == b"fresh"
             await transport.aclose()
+        assert server.connections == 2
 
     run(go)
 
@@ -256,7 +259,7 @@ def test_a_large_body_is_read_whole_through_flow_control() -> None:
 
     async def go() -> None:
         async with serve(answering(ok(body))) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             assert (await get(transport, server.url()))[1] == body
             await transport.aclose()
 
@@ -268,7 +271,7 @@ def test_bare_line_feeds_and_folded_headers_are_read() -> None:
 
     async def go() -> None:
         async with serve(answering(response)) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             answer, body = await get(transport, server.url())
             assert (body, answer.headers["x-folded"]) == (b"ok", "one two")
             await transport.aclose()
@@ -279,7 +282,7 @@ def test_bare_line_feeds_and_folded_headers_are_read() -> None:
 def test_the_peer_address_is_told_to_the_archive() -> None:
     async def go() -> None:
         async with serve(answering(ok())) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             answer, _ = await get(transport, server.url())
             peer = answer.extensions["network_stream"].get_extra_info("server_addr")
             assert peer == ("127.0.0.1", server.port)
@@ -299,26 +302,25 @@ _CHUNKED = _OK + b"Transfer-Encoding: chunked\r\n\r\n"
 @pytest.mark.parametrize(
     ("response", "words"),
     [
-        (_OK + b"Content-Length: 10\r\n\r\nshort", "incomplete: 5 of 10 bytes"),
+        (_OK + b"Content-Length: 10\r\n\r\nshort", "received 5 bytes, expected 10"),
         (_OK + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", "Content-Length"),
         (_OK + b"Content-Length: -1\r\n\r\n", "Content-Length"),
         (b"ICY 200 OK\r\n\r\n", "status line"),
         (_OK + b"no colon here\r\n\r\n", "header line"),
-        (_CHUNKED + b"zz\r\n", "chunk size"),
+        (_CHUNKED + b"zz\r\n", "chunk header"),
         (_CHUNKED + b"5\r\nhel", "incomplete"),
-        (_CHUNKED + b"2\r\nhello\r\n0\r\n\r\n", "longer than its size"),
-        (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "switched"),
-        (_OK + b"X: " + b"a" * (MAX_HEAD_BYTES + 10), "larger than"),
-        (_OK + b"Content-Le", "response head"),
+        (_CHUNKED + b"2\r\nhello\r\n0\r\n\r\n", "chunk footer"),
+        (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "_SWITCH_UPGRADE"),
+        (_OK + b"X: " + b"a" * (MAX_HEAD_BYTES + 10), "Receive buffer too long"),
+        (_OK + b"Content-Le", "without sending a response"),
     ],
 )
 def test_a_broken_answer_is_a_protocol_error(response: bytes, words: str) -> None:
     async def go() -> None:
         async with serve(answering(response, close_after=True)) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             with pytest.raises(httpx.RemoteProtocolError, match=words):
                 await get(transport, server.url())
-            assert transport._open == set()  # the broken connection was dropped
             await transport.aclose()
 
     run(go)
@@ -331,7 +333,7 @@ def test_a_silent_server_is_a_read_timeout() -> None:
 
     async def go() -> None:
         async with serve(never) as server:
-            transport = Http1Transport(LOOPBACK)
+            transport = WireTransport(LOOPBACK)
             with pytest.raises(httpx.ReadTimeout):
                 await get(transport, server.url(), read=0.2)
             await transport.aclose()
@@ -343,8 +345,8 @@ def test_a_refused_connection_is_a_connect_error() -> None:
     async def go() -> None:
         async with serve(answering()) as server:
             port = server.port
-        transport = Http1Transport(LOOPBACK)
-        with pytest.raises(httpx.ConnectError, match="cannot connect"):
+        transport = WireTransport(LOOPBACK)
+        with pytest.raises(httpx.ConnectError, match="connection attempts failed"):
             await get(transport, f"http://127.0.0.1:{port}/")
 
     run(go)
@@ -352,11 +354,14 @@ def test_a_refused_connection_is_a_connect_error() -> None:
 
 def test_a_line_break_in_a_header_is_refused_before_sending() -> None:
     async def go() -> None:
-        transport = Http1Transport(LOOPBACK)
-        request = httpx.Request("GET", "http://127.0.0.1:9/", headers={"if-none-match": "a"})
-        request.headers._list[-1] = (b"If-None-Match", b"if-none-match", b'"x"\r\nEvil: 1')
-        with pytest.raises(httpx.LocalProtocolError, match="line break"):
-            await transport.handle_async_request(request)
+        async with serve(answering(ok())) as server:
+            transport = WireTransport(LOOPBACK)
+            request = httpx.Request("GET", server.url(), headers={"if-none-match": "a"})
+            request.headers._list[-1] = (b"If-None-Match", b"if-none-match", b'"x"\r\nEvil: 1')
+            with pytest.raises(httpx.LocalProtocolError, match=r"[Ii]llegal header value"):
+                await transport.handle_async_request(request)
+            await transport.aclose()
+        assert server.requests == []
 
     run(go)
 
@@ -364,7 +369,7 @@ def test_a_line_break_in_a_header_is_refused_before_sending() -> None:
 def test_only_http_and_https_are_spoken() -> None:
     async def go() -> None:
         with pytest.raises(httpx.UnsupportedProtocol):
-            await get(Http1Transport(LOOPBACK), "ftp://127.0.0.1/file")
+            await get(WireTransport(LOOPBACK), "ftp://127.0.0.1/file")
 
     run(go)
 
@@ -383,92 +388,124 @@ def test_https_is_verified_against_the_host_name_not_the_pinned_address() -> Non
     async def go() -> None:
         async with serve(answering(ok(b"secure"), ok(b"again")), tls=context) as server:
             pinned = AddressPolicy.for_hosts([], {"www.rand.org": "127.0.0.1"})
-            transport = Http1Transport(pinned, ssl_context=client)
+            transport = WireTransport(pinned, ssl_context=client)
             url = server.url("/", host="www.rand.org", scheme="https")
             assert (await get(transport, url))[1] == b"secure"
             assert (await get(transport, url))[1] == b"again"
             await transport.aclose()
             assert server.connections == 1
 
-            untrusting = Http1Transport(pinned, ssl_context=ssl.create_default_context())
+            untrusting = WireTransport(pinned, ssl_context=ssl.create_default_context())
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                 await get(untrusting, url)
             wrong_name = AddressPolicy.for_hosts([], {"other.example": "127.0.0.1"})
             with pytest.raises(httpx.ConnectError, match=r"match|mismatch"):
                 await get(
-                    Http1Transport(wrong_name, ssl_context=client),
+                    WireTransport(wrong_name, ssl_context=client),
                     url.replace("www.rand.org", "other.example"),
                 )
 
     run(go)
 
 
-# -- the parser, fed in arbitrary pieces --------------------------------------------
+# -- what the probe of hostile servers found (issue 18) ------------------------------
 
 
-class _FakeTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.closed = False
+def test_a_response_framed_by_length_and_chunks_never_lends_its_connection() -> None:
+    # Content-Length and Transfer-Encoding together, and after the chunked body the
+    # bytes of a second answer that no request asked for: a smuggled response. The
+    # next request must get its own answer, on a new connection.
+    smuggled = (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nfirst\r\n0\r\n\r\n" + ok(b"SMUGGLED")
+    )
 
-    def is_closing(self) -> bool:
-        return self.closed
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Server) -> None:
+        await s.request(reader)
+        writer.write(smuggled if s.connections == 1 else ok(b"honest"))
+        await writer.drain()
+        await s.request(reader)
 
-    def close(self) -> None:
-        self.closed = True
+    async def go() -> None:
+        async with serve(script) as server:
+            transport = WireTransport(LOOPBACK)
+            assert (await get(transport, server.url()))[1] == b"first"
+            assert (await get(transport, server.url()))[1] == b"honest"
+            await transport.aclose()
+        assert server.connections == 2
 
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-
-_RESPONSE_BODY = b"<html>" + b"0123456789abcdef" * 40 + b"</html>"
-
-
-def _chunked(body: bytes, sizes: list[int]) -> bytes:
-    out, at = [], 0
-    for size in sizes:
-        piece = body[at : at + size]
-        if not piece:
-            break
-        out.append(b"%x\r\n%s\r\n" % (len(piece), piece))
-        at += len(piece)
-    if at < len(body):
-        out.append(b"%x\r\n%s\r\n" % (len(body) - at, body[at:]))
-    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(out) + b"0\r\n\r\n"
+    run(go)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    sizes=st.lists(st.integers(1, 300), max_size=8),
-    cuts=st.lists(st.integers(1, 900), max_size=12),
-    chunked=st.booleans(),
+def test_bytes_past_a_response_keep_its_connection_from_the_next_request() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Server) -> None:
+        await s.request(reader)
+        writer.write(ok(b"first") + ok(b"SMUGGLED") if s.connections == 1 else ok(b"honest"))
+        await writer.drain()
+        await s.request(reader)
+
+    async def go() -> None:
+        async with serve(script) as server:
+            transport = WireTransport(LOOPBACK)
+            assert (await get(transport, server.url()))[1] == b"first"
+            assert (await get(transport, server.url()))[1] == b"honest"
+            await transport.aclose()
+        assert server.connections == 2
+
+    run(go)
+
+
+@pytest.mark.parametrize(
+    ("response", "words"),
+    [
+        (_OK + b"Transfer-Encoding: gzip\r\n\r\nabc", "Transfer-Encoding"),
+        (_OK + b"Transfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n", "Transfer-Encoding"),
+        (b"HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n", "status"),
+        (b"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n", "status"),
+        (_OK + b"X: " + b"a" * 100_000 + b"\r\n\r\n", "head larger than 64 KiB"),
+        (_CHUNKED + b"0\r\nX-Trailer: " + b"a" * 1_000_000 + b"\r\n\r\n", "too long"),
+    ],
+    ids=["te-gzip", "te-foo", "status-000", "status-099", "head-100k", "trailer-1m"],
 )
-def test_any_split_of_the_bytes_reads_the_same_body(
-    sizes: list[int], cuts: list[int], chunked: bool
-) -> None:
-    wire = _chunked(_RESPONSE_BODY, sizes) if chunked else ok(_RESPONSE_BODY)
-    points = sorted({c for c in cuts if c < len(wire)})
-    pieces = [wire[a:b] for a, b in zip([0, *points], [*points, len(wire)], strict=True)]
+def test_what_http_does_not_allow_is_refused(response: bytes, words: str) -> None:
+    async def go() -> None:
+        async with serve(answering(response, close_after=True)) as server:
+            transport = WireTransport(LOOPBACK)
+            with pytest.raises(httpx.RemoteProtocolError, match=words):
+                await get(transport, server.url())
+            await transport.aclose()
 
-    async def go() -> bytes:
-        loop = asyncio.get_running_loop()
-        conn = _Connection(("http", "example", 80), loop)
-        conn.connection_made(_FakeTransport())
-        for delay, piece in enumerate(pieces):  # one piece per turn of the loop
-            loop.call_later(0.0005 * delay, conn.data_received, piece)
-        head = await _read_head(conn, 1.0, reused=False)
-        transport = Http1Transport(LOOPBACK)
-        framing = ("chunked", 0, True) if chunked else ("length", len(_RESPONSE_BODY), True)
-        assert head.status == 200
-        body = _Body(transport, conn, framing, 1.0)
-        data = b"".join([piece async for piece in body])
-        assert transport._idle[conn.origin] == [conn]  # complete: kept for the next request
-        return data
+    run(go)
 
-    assert asyncio.run(go()) == _RESPONSE_BODY
+
+def test_a_chunk_size_with_leading_zeros_is_read() -> None:
+    response = _CHUNKED + b"0" * 12 + b"5\r\nhello\r\n0\r\n\r\n"
+
+    async def go() -> None:
+        async with serve(answering(response)) as server:
+            transport = WireTransport(LOOPBACK)
+            assert (await get(transport, server.url()))[1] == b"hello"
+            await transport.aclose()
+
+    run(go)
+
+
+def test_a_replay_on_a_stale_connection_is_counted() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Server) -> None:
+        await s.request(reader)
+        writer.write(ok(b"first" if s.connections == 1 else b"fresh"))
+        await writer.drain()
+        if s.connections == 1:
+            await s.request(reader)  # takes the second request, then closes unanswered
+
+    counted: list[int] = []
+
+    async def go() -> None:
+        async with serve(script) as server:
+            transport = WireTransport(LOOPBACK, on_replay=lambda: counted.append(1))
+            await get(transport, server.url())
+            assert (await get(transport, server.url()))[1] == b"fresh"
+            assert transport.replays == 1 and counted == [1]
+            await transport.aclose()
+
+    run(go)
