@@ -76,6 +76,11 @@ class Outcome:
     requests: int
     not_found: int
     peak_tree_rss_mib: float = 0.0
+    cpu_s: float = 0.0  # the crawler's processes, start-up included
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_s / self.pages
 
     @property
     def pages_per_s(self) -> float:
@@ -135,6 +140,7 @@ def summarize(outcomes: list[Outcome], options: Options) -> list[dict[str, Any]]
                     "wall_s": round(statistics.median(o.wall_s for o in runs), 3),
                     "peak_rss_mib": round(max(o.peak_rss_mib for o in runs), 1),
                     "peak_tree_rss_mib": round(max(o.peak_tree_rss_mib for o in runs), 1),
+                    "cpu_ms_per_page": round(statistics.median(o.cpu_ms_per_page for o in runs), 3),
                     "latency_bound": bound,
                     "percent_of_bound": round(100 * rate / bound, 1) if bound else None,
                     "shape_bound": _rounded(shape_bound(options, latency)),
@@ -211,7 +217,7 @@ def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options
     """The results as Markdown tables."""
     header = (
         "| crawler | latency | pages | pages/s (crawl) | pages/s (wall) | peak RSS MiB "
-        "| peak PSS, process tree MiB "
+        "| peak PSS, process tree MiB | CPU ms a page "
         "| % of latency bound | latency bound | site-shape bound |"
     )
     lines = [
@@ -226,6 +232,7 @@ def markdown(summary: list[dict[str, Any]], found: list[dict[str, Any]], options
             f"| {row['crawler']} | {row['latency_ms']:g} ms | {row['pages']} "
             f"| {row['pages_per_s']:.0f} | {row['wall_pages_per_s']:.0f} "
             f"| {row['peak_rss_mib']:.0f} | {row['peak_tree_rss_mib']:.0f} "
+            f"| {row.get('cpu_ms_per_page', 0):.2f} "
             f"| {_cell(row['percent_of_bound'], '%')} | {_cell(row['latency_bound'])} "
             f"| {_cell(row['shape_bound'])} |"
         )

@@ -63,6 +63,7 @@ class Measured:
     rss_floor_mib: float
     timed_out: bool
     peak_tree_rss_mib: float = 0.0
+    cpu_s: float = 0.0  # user + system, the process and the children it waited for
 
 
 class TreeSampler(threading.Thread):
@@ -160,6 +161,7 @@ def measure(
         floor_mib,
         expired.is_set(),
         max(tree_mib, usage.ru_maxrss / 1024),
+        usage.ru_utime + usage.ru_stime,
     )
 
 
@@ -347,6 +349,7 @@ def _outcome(
         requests=served["requests"],
         not_found=served["not_found"],
         peak_tree_rss_mib=measured.peak_tree_rss_mib,
+        cpu_s=measured.cpu_s,
     )
 
 
@@ -401,7 +404,7 @@ def _progress(o: Outcome) -> str:
     return (
         f"{o.crawler} {o.latency_ms:g} ms #{o.repeat}: {o.pages} pages in {o.crawl_s:.2f} s "
         f"({o.pages_per_s:.0f} pages/s; wall {o.wall_s:.2f} s), peak RSS {o.peak_rss_mib:.0f} MiB"
-        f" (process tree PSS {o.peak_tree_rss_mib:.0f} MiB)"
+        f" (process tree PSS {o.peak_tree_rss_mib:.0f} MiB), CPU {o.cpu_ms_per_page:.2f} ms a page"
     )
 
 

@@ -293,6 +293,21 @@ def crawl(
             "such a host may be on a private address."
         ),
     ] = None,
+    proxy: Annotated[
+        str | None,
+        _opt(
+            "Proxy URL for http and https (http://HOST:PORT; 'direct': none).",
+            "HTTP_PROXY, HTTPS_PROXY, NO_PROXY from the environment",
+        ),
+    ] = None,
+    http2: Annotated[
+        bool | None,
+        typer.Option(
+            "--http2/--no-http2",
+            help="Offer HTTP/2 on https (the server chooses) [default: no].",
+            show_default=False,
+        ),
+    ] = None,
     user_agent: Annotated[
         str | None, _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT)
     ] = None,
@@ -371,6 +386,8 @@ def crawl(
         "max_redirects": max_redirects,
         "allowed_hosts": allow_host or None,
         "resolve": host_pairs(resolve, "--resolve") if resolve else None,
+        "proxy": proxy,
+        "http2": http2,
         "user_agent": user_agent,
         "parse_workers": parse_workers,
         "max_pages": max_pages,

@@ -114,6 +114,8 @@ OPTIONS = (
     Option("robots_sitemaps", "schedule", bool, "robots_sitemaps"),
     Option("clock", "schedule", AwareDatetime, "clock"),
     Option("resolve", "network", dict[str, str], "resolve", _pairs),
+    Option("proxy", "network", str, "proxy"),
+    Option("http2", "network", bool, "http2"),
     Option("out", "output", Path, "out_dir", path=True),
     Option("state", "output", Path, "state_path", path=True),
     Option("archive", "output", Path, "archive_dir", path=True),
@@ -307,6 +309,8 @@ fail_on_drift = false            # and with true, exits 3
 
 [network]
 # resolve = { "www.rand.org" = "127.0.0.1" }
+# proxy = "http://proxy.example.org:3128"   # default: HTTP_PROXY, HTTPS_PROXY, NO_PROXY
+http2 = false
 
 [output]
 out = "/var/lib/harvest/output"

@@ -41,7 +41,9 @@ class Settings:
     ``robots_sitemaps``, the seeds' robots.txt ``Sitemap:`` lines) say which known
     pages changed (``harvest.sitemap_hints``). ``clock`` (tests and benchmarks only)
     is the time the schedule takes as now. ``exports``: the exports (``harvest
-    export``) refreshed after each complete run.
+    export``) refreshed after each complete run. ``proxy``: one proxy URL for http
+    and https (``direct``: none; None: ``HTTP_PROXY`` ... from the environment);
+    ``http2``: offer HTTP/2 on https.
     """
 
     seeds: tuple[str, ...] = DEFAULT_SEEDS
@@ -83,6 +85,8 @@ class Settings:
     sitemaps: tuple[str, ...] = ()
     robots_sitemaps: bool = True
     exports: tuple[ExportTarget, ...] = ()
+    proxy: str | None = None
+    http2: bool = False
     fetch: FetchConfig = field(init=False)
     plan: Plan = field(init=False)
 
@@ -143,6 +147,12 @@ class Settings:
                 clock=self.clock,
             ),
         )
+        if self.proxy is not None and self.proxy.strip().lower() not in ("", "direct", "none"):
+            scheme = self.proxy.split("://", 1)[0].lower() if "://" in self.proxy else ""
+            _check(
+                scheme in ("http", "https"),
+                f"proxy must be an http:// or https:// URL (or 'direct'), not {self.proxy!r}",
+            )
         for host, address in self.resolve:
             _check(bool(host) and "/" not in host, f"--resolve: not a host name: {host!r}")
             _check(is_ip_literal(address), f"--resolve: not an IP address: {address!r}")
@@ -170,6 +180,8 @@ class Settings:
                 obey_robots=self.obey_robots,
                 allowed_hosts=frozenset(self.allowed_hosts),
                 resolve=tuple((h.lower(), a) for h, a in self.resolve),
+                proxy=self.proxy,
+                http2=self.http2,
             ),
         )
 
