@@ -38,3 +38,11 @@ def parse_fixture(relpath: str) -> Parsed:
     url = url_for(path)
     assert url is not None, relpath
     return parse_page(url, path.read_bytes())
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live fetches read HTTP_PROXY and the like: the tests' own come from the tests only."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
