@@ -292,6 +292,9 @@ class _Run:
         self.config = config or {}
         self.sitemaps: SitemapReport | None = None
         self._synced = time.monotonic()
+        # Output or state that cannot be written ends the run at once (no grace).
+        self.fatal: WriteError | None = None
+        self.broken = asyncio.Event()
 
     async def execute(self, fetcher: Fetcher) -> None:
         """Discover, then revisit: the queue is drained once for each."""
@@ -309,7 +312,10 @@ class _Run:
         workers = [
             asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
         ]
-        waits = [asyncio.ensure_future(e.wait()) for e in (self.stop.requested, self.stop.now)]
+        waits = [
+            asyncio.ensure_future(e.wait())
+            for e in (self.stop.requested, self.stop.now, self.broken)
+        ]
         try:
             if await self._drain(waits):
                 for request in self.frontier.revisits():
@@ -322,12 +328,23 @@ class _Run:
         self.unfinished.extend(sorted(self.in_flight))
         while not self.queue.empty():
             self.unfinished.append(self.queue.get_nowait().url)
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _break(self, exc: WriteError) -> None:
+        """The output or the state cannot be written: stop every worker now."""
+        if self.fatal is None:
+            self.fatal = exc
+            log.error("stopping: %s", exc, extra={"event": "write_failed"})
+        self.broken.set()
 
     async def _drain(self, waits: list[asyncio.Task[Any]]) -> bool:
         """Wait until the queue is done (True) or a stop is asked for (False)."""
         done = asyncio.ensure_future(self.queue.join())
         try:
-            await asyncio.wait([done, waits[0]], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([done, waits[0], waits[2]], return_when=asyncio.FIRST_COMPLETED)
+            if self.broken.is_set():
+                return False
             if done.done():
                 return True
             self.interrupted = self.stop.reason or "stop requested"
@@ -354,6 +371,10 @@ class _Run:
             except asyncio.CancelledError:
                 self.queue.task_done()  # stays in flight: reported as unfinished
                 raise
+            except WriteError as exc:
+                self.queue.task_done()  # stays in flight: reported as unfinished
+                self._break(exc)
+                return
             if not handed_over:
                 self._done(request)
 
@@ -436,6 +457,10 @@ class _Run:
         except asyncio.CancelledError:
             self.queue.task_done()  # stays in flight: reported as unfinished
             raise
+        except WriteError as exc:
+            self.queue.task_done()  # stays in flight: reported as unfinished
+            self._break(exc)
+            return
         finally:
             self.parse_slots.release()
         self._done(request)
