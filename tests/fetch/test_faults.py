@@ -343,3 +343,19 @@ def test_listing_pages_are_fetched_before_the_publications_they_list(tmp_path: P
     done = run(tmp_path, routes, concurrency=1)
     assert done.site.paths()[:3] == ["/robots.txt", TOPIC, second]
     assert done.harvested() == all_but()
+
+
+@pytest.mark.parametrize("size_kib", [600, 12 * 1024], ids=["600KiB", "12MiB"])
+def test_a_robots_file_past_the_body_bound_is_read_for_its_first_500_kib(
+    tmp_path: Path, size_kib: int
+) -> None:
+    # Its rules come first; then comments, past the 500 KiB the RFC asks crawlers to
+    # read and (12 MiB) past --max-body-mb: the host is not blocked (issue 18, defect 3).
+    rules = f"User-agent: *\nDisallow: {product_path(2)}\n".encode()
+    filler = b"# " + b"x" * 1000 + b"\n"
+    body = rules + filler * (size_kib * 1024 // len(filler))
+    done = run(tmp_path, {"/robots.txt": page(body, content_type="text/plain")})
+    assert done.harvested() == all_but(product_path(2))
+    assert done.error(product_path(2))["outcome"] == "robots_disallowed"
+    robots = next(iter(done.manifest["fetch"]["robots"].values()))
+    assert robots["status"] == 200

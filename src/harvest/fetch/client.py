@@ -39,7 +39,7 @@ from harvest.errors import FetchError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
 from harvest.fetch.guard import AddressPolicy, BlockedAddressError
 from harvest.fetch.politeness import Gates, Turn
-from harvest.fetch.robots import RobotsRules
+from harvest.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
 from harvest.fetch.wire import Proxies, WireTransport
 from harvest.normalize import host_of
 
@@ -351,6 +351,7 @@ class Fetcher:
         robots: bool,
         headers: dict[str, str] | None = None,
         claim: Callable[[str], bool] | None = None,
+        keep: int | None = None,
     ) -> FetchedPage:
         chain, current, attempts = [url], url, 0
         while True:
@@ -358,7 +359,10 @@ class Fetcher:
                 if robots:
                     await self._obey_robots(current)
                 answer, tries = await self._request(
-                    current, expect_html=expect_html, headers=headers if current == url else None
+                    current,
+                    expect_html=expect_html,
+                    headers=headers if current == url else None,
+                    keep=keep,
                 )
             except FetchError as exc:
                 exc.attempts += attempts
@@ -447,7 +451,9 @@ class Fetcher:
 
     async def _fetch_robots(self, origin: str) -> RobotsRules:
         try:
-            page = await self._follow(f"{origin}/robots.txt", expect_html=False, robots=False)
+            page = await self._follow(
+                f"{origin}/robots.txt", expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES
+            )
         except FetchError as exc:
             status = exc.status
             # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
@@ -465,7 +471,12 @@ class Fetcher:
     # -- one request, retried -----------------------------------------------------
 
     async def _request(
-        self, url: str, *, expect_html: bool, headers: dict[str, str] | None = None
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None = None,
+        keep: int | None = None,
     ) -> tuple[_Answer, int]:
         """One request with its retries: (answer, attempts made).
 
@@ -478,7 +489,7 @@ class Fetcher:
         """
         started = time.monotonic()
         try:
-            return await self._attempt(url, expect_html=expect_html, headers=headers), 1
+            return await self._attempt(url, expect_html=expect_html, headers=headers, keep=keep), 1
         except FetchError as exc:
             exc.attempts = 1
             raise
@@ -506,7 +517,9 @@ class Fetcher:
                     if first is not None:  # the first attempt's failure, replayed
                         failure, first = first, None
                         raise failure
-                    answer = await self._attempt(url, expect_html=expect_html, headers=headers)
+                    answer = await self._attempt(
+                        url, expect_html=expect_html, headers=headers, keep=keep
+                    )
         except FetchError as exc:
             exc.attempts = attempts
             raise
@@ -530,7 +543,12 @@ class Fetcher:
         log.info("retrying in %.2f s after %s", wait, exc)
 
     async def _attempt(
-        self, url: str, *, expect_html: bool, headers: dict[str, str] | None
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None,
+        keep: int | None = None,
     ) -> _Answer:
         gate = self._gates[_parsed(url).host]
         async with gate.slot(), self._global:
@@ -538,14 +556,22 @@ class Fetcher:
             self.stats.requests += 1
             try:
                 async with asyncio.timeout(self.config.deadline_s):
-                    return await self._exchange(url, turn, expect_html=expect_html, headers=headers)
+                    return await self._exchange(
+                        url, turn, expect_html=expect_html, headers=headers, keep=keep
+                    )
             except TimeoutError as exc:
                 raise _DeadlineError(self.config.deadline_s) from exc
             finally:
                 turn.started()  # no-op once the headers went out; else frees the turn
 
     async def _exchange(
-        self, url: str, turn: Turn, *, expect_html: bool, headers: dict[str, str] | None
+        self,
+        url: str,
+        turn: Turn,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None,
+        keep: int | None = None,
     ) -> _Answer:
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):  # http11. or http2.
@@ -579,7 +605,7 @@ class Fetcher:
                     status=status,
                     outcome="not_html",
                 )
-            body = await self._read(response, url)
+            body = await self._read(response, url, keep)
         return _Answer(status, response.headers, self._keep(response, body), body)
 
     def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
@@ -605,7 +631,9 @@ class Fetcher:
         )
         return at
 
-    async def _read(self, response: httpx.Response, url: str) -> bytes:
+    async def _read(self, response: httpx.Response, url: str, keep: int | None = None) -> bytes:
+        """The decoded body, within the size bound; ``keep``: read only its first bytes
+        (robots.txt: RFC 9309 2.5 has crawlers use the first 500 KiB), never too large."""
         limit = self.config.max_body_bytes
         declared = response.headers.get("content-length", "")
 
@@ -617,22 +645,27 @@ class Fetcher:
                 outcome="too_large",
             )
 
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdigit() and int(declared) > limit and keep is None:
             raise too_large()
         if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
             self.stats.wire_bytes += len(response.content)
+            if keep is not None:
+                return response.content[:keep]
             if len(response.content) > limit:
                 raise too_large()
             return response.content
         try:
             decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
-            chunks, wire = [], 0
+            chunks, wire, kept = [], 0, 0
             async for chunk in response.aiter_raw():
                 wire += len(chunk)
                 self.stats.wire_bytes += len(chunk)
                 if wire > limit:
                     raise too_large()
                 chunks.append(decoder.feed(chunk))
+                kept += len(chunks[-1])
+                if keep is not None and kept >= keep:
+                    return b"".join(chunks)[:keep]  # the rest is not read: its connection goes
         except BodyTooLargeError as exc:
             raise too_large() from exc
         except DecodeError as exc:
