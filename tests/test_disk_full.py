@@ -67,7 +67,9 @@ def test_a_full_tmpfs_ends_the_crawl_within_10_s_with_the_lock_free(tmp_path: Pa
     disk = tmp_path / "disk"
     disk.mkdir()
     if not _mount_tmpfs(disk):
-        pytest.skip("cannot mount a tmpfs here (needs root on Linux): the in-process test covers it")
+        pytest.skip(
+            "cannot mount a tmpfs here (needs root on Linux): the in-process test covers it"
+        )
     try:
         with fault_site(pages=PAGES) as site:
             command = [

@@ -359,3 +359,26 @@ def test_a_robots_file_past_the_body_bound_is_read_for_its_first_500_kib(
     assert done.error(product_path(2))["outcome"] == "robots_disallowed"
     robots = next(iter(done.manifest["fetch"]["robots"].values()))
     assert robots["status"] == 200
+
+
+def test_a_seed_that_resolves_to_loopback_is_a_blocked_address_not_a_robots_failure(
+    tmp_path: Path,
+) -> None:
+    # www.rand.org resolves to 127.0.0.1 here, and the user pinned nothing: the
+    # guard refuses it, and says so; robots.txt is not asked again (defect 5).
+    from harvest.fetch.guard import AddressPolicy
+    from harvest.fetch.wire import WireTransport
+
+    async def to_loopback(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    with fault_site() as site:
+        settings = site_settings(site, tmp_path, resolve=())
+        transport = WireTransport(AddressPolicy(), resolver=to_loopback)
+        result = crawl_sync(settings, transport)
+        assert site.hits == []
+    (error,) = [json.loads(line) for line in (result.run_dir / "errors.jsonl").open()]
+    assert error["outcome"] == "blocked_address"
+    assert "non-public address (127.0.0.1)" in error["reason"]
+    robots = next(iter(result.manifest["fetch"]["robots"].values()))
+    assert robots["verdict"].startswith("blocked address")

@@ -421,6 +421,13 @@ class Fetcher:
         rules = await self._robots_for(url)
         if rules.allows(url, self.config.robots_agent):
             return
+        if rules.blocked:
+            raise FetchError(
+                rules.unreachable or "blocked address",
+                url=url,
+                outcome="blocked_address",
+                attempts=0,
+            )
         if rules.unreachable is not None:
             raise FetchError(
                 f"robots.txt unreachable ({rules.unreachable}): host disallowed",
@@ -455,6 +462,9 @@ class Fetcher:
                 f"{origin}/robots.txt", expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES
             )
         except FetchError as exc:
+            if exc.outcome == "blocked_address":
+                log.warning("%s: %s", origin, exc)
+                return RobotsRules.blocked_host(origin, str(exc))
             status = exc.status
             # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
             # chains that cannot be followed. 5xx and no answer mean "unreachable".

@@ -5,6 +5,8 @@
 - 4xx ("unavailable"): everything is allowed.
 - 5xx, 429, or no answer ("unreachable"): the whole host is disallowed until
   the file can be read; harvest asks again after ``retry_s``.
+- A host that resolves only to addresses the guard refuses: its pages are
+  ``blocked_address``, and robots.txt is not asked again in the run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class RobotsRules:
     parser: Protego | None = None
     unreachable: str | None = None
     retry_at: float | None = None
+    blocked: bool = False  # the host resolves to addresses harvest must not connect to
 
     @classmethod
     def parsed(cls, origin: str, status: int, body: bytes) -> RobotsRules:
@@ -41,6 +44,12 @@ class RobotsRules:
         cls, origin: str, status: int | None, reason: str, retry_s: float
     ) -> RobotsRules:
         return cls(origin, status, unreachable=reason, retry_at=time.monotonic() + retry_s)
+
+    @classmethod
+    def blocked_host(cls, origin: str, reason: str) -> RobotsRules:
+        """A host on a loopback, private or link-local address: refused for the whole run
+        (asking again would resolve to the same place)."""
+        return cls(origin, None, unreachable=reason, blocked=True)
 
     @property
     def stale(self) -> bool:
@@ -67,7 +76,9 @@ class RobotsRules:
 
     def summary(self, agent: str) -> dict[str, object]:
         """For the manifest: what was found and what it meant."""
-        if self.unreachable is not None:
+        if self.blocked:
+            verdict = "blocked address: host not connected to"
+        elif self.unreachable is not None:
             verdict = "unreachable: host disallowed"
         elif self.parser is None:
             verdict = "unavailable: all allowed"
