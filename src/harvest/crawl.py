@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from harvest.discovery import Entry, last_date, next_step, order_problem
-from harvest.normalize import canonical_url, host_of
+from harvest.normalize import canonical_url, host_of, in_scope_origin, origin_of
+from harvest.normalize.urls import Origin
 from harvest.schedule import RevisitPolicy, Visit, next_visit, published_date, stamp
 from harvest.state import State
 from harvest.state.store import FrontierRow, WalkState
@@ -41,12 +42,13 @@ class Scope:
 
     hosts: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
+    origins: frozenset[Origin] = frozenset()  # non-default ports allowed: the seeds' own
 
     @classmethod
     def for_seeds(cls, seeds: Iterable[str]) -> Scope:
         """The default scope: the seeds' hosts, publication and listing pages."""
         hosts = frozenset(h for h in (host_of(s) for s in seeds) if h)
-        return cls(hosts, cls.default_patterns())
+        return cls(hosts, cls.default_patterns(), seed_origins(seeds))
 
     @staticmethod
     def default_patterns() -> tuple[re.Pattern[str], ...]:
@@ -54,11 +56,16 @@ class Scope:
         return tuple(re.compile(f"^{p}$") for p in (*PUBLICATION_PATHS, *LISTING_PATHS))
 
     def allows(self, url: str) -> bool:
-        host = host_of(url)
         path = re.sub(r"^https?://[^/]+", "", url).split("?")[0]
-        if host not in self.hosts or _INDEX_PAGES.match(path):
+        if not in_scope_origin(url, self.hosts, self.origins) or _INDEX_PAGES.match(path):
             return False
         return any(p.match(path) for p in self.patterns)
+
+
+def seed_origins(seeds: Iterable[str]) -> frozenset[Origin]:
+    """The seeds' origins on a port that is not their scheme's default: in scope too."""
+    found = (origin_of(seed) for seed in seeds)
+    return frozenset(o for o in found if o and o[2] != (80 if o[0] == "http" else 443))
 
 
 def is_listing(url: str) -> bool:

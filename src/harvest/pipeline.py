@@ -31,7 +31,7 @@ import httpx
 
 from harvest._version import __version__
 from harvest.archive import WarcArchive, replay_transport
-from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing
+from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing, seed_origins
 from harvest.discovery import Entry
 from harvest.drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
@@ -273,7 +273,11 @@ class _Run:
         self.state = state
         self.stats = RunStats()
         self.frontier = Frontier(
-            Scope(frozenset(settings.allowed_hosts), Scope.default_patterns()),
+            Scope(
+                frozenset(settings.allowed_hosts),
+                Scope.default_patterns(),
+                seed_origins(settings.seeds),
+            ),
             state,
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from harvest.crawl import Plan
+from harvest.crawl import Plan, seed_origins
 from harvest.errors import ConfigError
 from harvest.export.formats import ExportTarget, export_target
 from harvest.fetch import DEFAULT_USER_AGENT, FetchConfig
@@ -180,6 +180,7 @@ class Settings:
                 obey_robots=self.obey_robots,
                 allowed_hosts=frozenset(self.allowed_hosts),
                 resolve=tuple((h.lower(), a) for h, a in self.resolve),
+                origins=seed_origins(self.seeds),
                 proxy=self.proxy,
                 http2=self.http2,
             ),

@@ -382,3 +382,26 @@ def test_a_seed_that_resolves_to_loopback_is_a_blocked_address_not_a_robots_fail
     assert "non-public address (127.0.0.1)" in error["reason"]
     robots = next(iter(result.manifest["fetch"]["robots"].values()))
     assert robots["verdict"].startswith("blocked address")
+
+
+def test_scope_is_by_origin_a_redirect_or_a_link_to_another_port_is_not_followed(
+    tmp_path: Path,
+) -> None:
+    # www.rand.org:PORT is the seed's origin; :22 on the same host is not (defect 7).
+    from tests.faultserver import topic_page
+
+    with fault_site() as site:
+        other = f"http://{HOST}:22{product_path(1)}"
+        item = (
+            f'<li><div class="text"><p class="type">Report</p><h3 class="title">'
+            f'<a href="{other}">Elsewhere</a></h3><p class="date">Mar 9, 2021</p></div></li>'
+        )
+        listing = topic_page().replace(b"</ul>", item.encode() + b"</ul>")
+        site.routes[TOPIC] = page(listing)
+        site.routes[product_path(2)] = redirect(f"http://{HOST}:22/admin")
+        done = crawl(site, tmp_path)
+    assert done.error(product_path(2))["outcome"] == "redirect_offsite"
+    assert "origin not allowed" in done.error(product_path(2))["reason"]
+    assert done.harvested() == all_but(product_path(2))
+    assert all(":22" not in url for url in done.manifest["unfinished_urls"])
+    assert done.manifest["counts"]["out_of_scope_links"] >= 1

@@ -41,7 +41,7 @@ from harvest.fetch.guard import AddressPolicy, BlockedAddressError
 from harvest.fetch.politeness import Gates, Turn
 from harvest.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
 from harvest.fetch.wire import Proxies, WireTransport
-from harvest.normalize import host_of
+from harvest.normalize import host_of, in_scope_origin, origin_of
 
 if TYPE_CHECKING:
     from harvest.archive.writer import WarcArchive
@@ -100,6 +100,7 @@ class FetchConfig:
     robots_retry_s: float = 300.0
     allowed_hosts: frozenset[str] = frozenset()
     resolve: tuple[tuple[str, str], ...] = ()
+    origins: frozenset[tuple[str, str, int]] = frozenset()  # non-default ports in scope
     proxy: str | None = None  # None: HTTP_PROXY, HTTPS_PROXY ... from the environment
     http2: bool = False
 
@@ -403,9 +404,10 @@ class Fetcher:
             target = str(httpx.URL(here).join(answer.location or ""))
         except httpx.InvalidURL as exc:
             raise refuse(f"redirect to an invalid URL {answer.location!r}", "http_error") from exc
-        allowed = self.config.allowed_hosts or {host_of(origin)}
-        if not target.startswith(("http://", "https://")) or host_of(target) not in allowed:
-            message = f"redirect to {target} (host not allowed): not followed"
+        allowed = self.config.allowed_hosts or {h for h in [host_of(origin)] if h}
+        origins = self.config.origins or {o for o in [origin_of(origin)] if o}
+        if not in_scope_origin(target, allowed, origins):
+            message = f"redirect to {target} (origin not allowed): not followed"
             raise refuse(message, "redirect_offsite")
         if target in chain:
             loop = " -> ".join([*chain[chain.index(target) :], target])

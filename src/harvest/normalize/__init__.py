@@ -23,7 +23,14 @@ from harvest.normalize.money import ParsedPrice, parse_price
 from harvest.normalize.names import AuthorList, parse_author_list, person_name
 from harvest.normalize.sizes import parse_size
 from harvest.normalize.text import clean_paragraphs, clean_text
-from harvest.normalize.urls import absolute_url, canonical_url, host_of, is_http_url
+from harvest.normalize.urls import (
+    absolute_url,
+    canonical_url,
+    host_of,
+    in_scope_origin,
+    is_http_url,
+    origin_of,
+)
 
 __all__ = [
     "AuthorList",
@@ -34,7 +41,9 @@ __all__ = [
     "clean_paragraphs",
     "clean_text",
     "host_of",
+    "in_scope_origin",
     "is_http_url",
+    "origin_of",
     "parse_author_list",
     "parse_date",
     "parse_doi",

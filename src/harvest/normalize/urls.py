@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 
@@ -56,6 +57,41 @@ def host_of(url: str | None) -> str | None:
     """
     parts = _split(url)
     return parts.hostname if parts and parts.hostname else None
+
+
+Origin = tuple[str, str, int]  # scheme, host, port
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str | None) -> Origin | None:
+    """(scheme, host, port) of *url*, the port made explicit; None when not http(s).
+
+    >>> origin_of("https://WWW.Rand.org/pubs.html"), origin_of("http://x.org:8080/")
+    (('https', 'www.rand.org', 443), ('http', 'x.org', 8080))
+    """
+    parts = _split(url)
+    if not parts or not parts.hostname or parts.scheme not in _DEFAULT_PORTS:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.scheme, parts.hostname, port or _DEFAULT_PORTS[parts.scheme]
+
+
+def in_scope_origin(url: str, hosts: Collection[str], origins: Collection[Origin]) -> bool:
+    """An allowed host on its scheme's default port, or exactly one of ``origins``
+    (the seeds' own, such as a test server's port).
+
+    >>> hosts, seeds = {"www.rand.org"}, {("http", "www.rand.org", 8080)}
+    >>> [in_scope_origin(u, hosts, seeds) for u in ("https://www.rand.org/a",
+    ...  "http://www.rand.org:8080/b", "http://www.rand.org:22/", "https://www.rand.org:8080/")]
+    [True, True, False, False]
+    """
+    origin = origin_of(url)
+    if origin is None or origin[1] not in hosts:
+        return False
+    return origin[2] == _DEFAULT_PORTS[origin[0]] or origin in origins
 
 
 def _rand_path(host: str, path: str) -> str:
