@@ -137,3 +137,72 @@ def test_parse_workers_run_at_a_lower_priority_than_the_crawl() -> None:
 
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert asyncio.run(go()) == min(ours + WORKER_NICE, 19)
+
+
+# -- the parse time limit (issue 18, defect 2) ------------------------------------------
+
+
+def _sleepy(job: object) -> object:
+    """A worker's handler for these tests: ("sleep", s) sleeps; anything else is echoed."""
+    if isinstance(job, tuple) and job[0] == "sleep":
+        time.sleep(job[1])
+        return "slept"
+    return ("echo", job)
+
+
+def test_a_job_past_the_time_limit_kills_its_worker_and_another_takes_its_place() -> None:
+    from harvest.parse_workers import WorkerGoneError, WorkerTimeoutError
+
+    async def go() -> None:
+        pool = ParseWorkers(1, _sleepy, context=workers.forkserver())
+        await asyncio.to_thread(pool.start)
+        await pool.connect()
+        try:
+            (first, _), *_ = pool._started
+            started = time.monotonic()
+            stuck = asyncio.ensure_future(pool.parse(("sleep", 30), timeout_s=0.5))
+            await asyncio.sleep(0.05)
+            behind = asyncio.ensure_future(pool.parse("queued", timeout_s=5))
+            with pytest.raises(WorkerTimeoutError, match=r"longer than 0\.5 s"):
+                await stuck
+            assert time.monotonic() - started < 5
+            with pytest.raises(WorkerGoneError):
+                await behind  # it went with the worker: the caller submits it again
+            assert not first.is_alive()
+            assert await pool.parse("next", timeout_s=5) == ("echo", "next")  # a new worker
+            (second, _), *_ = pool._started
+            assert second.pid != first.pid
+        finally:
+            pool.close()
+
+    asyncio.run(asyncio.wait_for(go(), 60))
+
+
+def test_the_parser_turns_a_timeout_into_a_parse_timeout_result() -> None:
+    async def go() -> tuple[bool, str | None, str | None]:
+        parser = Parser(workers=1, timeout_s=0.5)
+        parser._pool = ParseWorkers(1, _sleepy, context=workers.forkserver())
+        try:
+            assert await parser.started()
+            result = await parser.parse(("sleep", 30))  # type: ignore[arg-type]
+            again = await parser.parse("after")  # type: ignore[arg-type]
+            return result.timed_out, result.error, again  # type: ignore[return-value]
+        finally:
+            parser.close()
+
+    timed_out, error, again = asyncio.run(asyncio.wait_for(go(), 60))
+    assert timed_out and error is not None and "longer than 0.5 s" in error
+    assert again == ("echo", "after")
+
+
+def test_a_page_nested_past_the_limit_is_a_parse_timeout_in_every_mode(tmp_path: Path) -> None:
+    from harvest.parse.depth import MAX_DEPTH
+
+    body = b"<!DOCTYPE html><html><body>" + b"<div>" * 100_000 + b"</body></html>"  # 500 KB
+    job = ParseJob(
+        "https://www.rand.org/pubs/research_reports/RR1.html", body, datetime.now(UTC), None
+    )
+    started = time.monotonic()
+    result = parse_job(job)
+    assert time.monotonic() - started < 1
+    assert result.timed_out and f"more than {MAX_DEPTH} deep" in (result.error or "")

@@ -312,7 +312,15 @@ def crawl(
         str | None, _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT)
     ] = None,
     parse_workers: Annotated[
-        int | None, _opt("Processes that parse pages off the network loop (0: inline).", 0)
+        int | None,
+        _opt(
+            "Processes that parse pages off the network loop, under --parse-timeout (0: inline).",
+            "1 live, 0 on replay",
+        ),
+    ] = None,
+    parse_timeout: Annotated[
+        float | None,
+        _opt("Seconds a page may take to parse in a worker; past it: parse_timeout.", 10),
     ] = None,
     max_pages: Annotated[int | None, _opt("Fetch at most this many pages a crawl pass.")] = None,
     max_depth: Annotated[
@@ -390,6 +398,7 @@ def crawl(
         "http2": http2,
         "user_agent": user_agent,
         "parse_workers": parse_workers,
+        "parse_timeout": parse_timeout,
         "max_pages": max_pages,
         "max_depth": max_depth,
         "max_error_rate": max_error_rate,

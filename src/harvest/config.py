@@ -101,6 +101,7 @@ OPTIONS = (
     Option("max_redirects", "limits", int, "max_redirects"),
     Option("max_error_rate", "limits", float, "max_error_rate"),
     Option("parse_workers", "limits", int, "parse_workers"),
+    Option("parse_timeout", "limits", float, "parse_timeout_s"),
     Option("drift_points", "alarms", float, "drift_points"),
     Option("fail_on_drift", "alarms", bool, "fail_on_drift"),
     Option("stop_after_known", "schedule", int, "stop_after_known"),
@@ -290,7 +291,8 @@ deadline = 60
 max_body_mb = 8
 max_redirects = 5
 max_error_rate = 0.05
-parse_workers = 0
+parse_workers = 1                # live: 1 (0: parse inline, with no time limit)
+parse_timeout = 10               # seconds a page may take to parse in a worker
 
 [schedule]                       # what a run asks for: docs/scheduling.md
 stop_after_known = 1             # listing pages in a row with nothing new before stopping

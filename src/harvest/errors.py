@@ -57,6 +57,11 @@ class ParseError(HarvestError):
         self.url = url
 
 
+class ParseTimeoutError(ParseError):
+    """A page that would take, or took, too long to parse: nested past the depth
+    limit, or past the time limit in a worker process."""
+
+
 class WriteError(HarvestError):
     """Output could not be written."""
 

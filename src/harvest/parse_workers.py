@@ -51,6 +51,10 @@ class WorkerGoneError(Exception):
     """A parse worker exited, or none is running: parse inline."""
 
 
+class WorkerTimeoutError(Exception):
+    """A job took longer than its time limit: its worker was killed and replaced."""
+
+
 class _Link(asyncio.Protocol):
     """The main process's end of one worker's socket: jobs out, results back in order."""
 
@@ -125,23 +129,11 @@ class ParseWorkers:
         self._closed = False
         self._started: list[tuple[BaseProcess, socket.socket]] = []
         self._links: list[_Link] = []
+        self._replacing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         for _ in range(self.count):
-            mine, theirs = socket.socketpair()
-            process = self.context.Process(
-                target=serve,
-                args=(theirs, os.getpid(), self.handler, self.nice),
-                name="harvest-parse",
-                daemon=True,
-            )
-            try:
-                process.start()
-            except BaseException:
-                mine.close()
-                raise
-            finally:
-                theirs.close()  # the worker has its own copy now (or never will)
+            process, mine = self._spawn()
             with self._lock:
                 self._started.append((process, mine))
                 if self._closed:  # closed while this thread was starting them
@@ -149,17 +141,84 @@ class ParseWorkers:
         if self._closed:
             self.close()
 
+    def _spawn(self) -> tuple[BaseProcess, socket.socket]:
+        """Start one worker process (blocking); its socket's main-process end."""
+        mine, theirs = socket.socketpair()
+        process = self.context.Process(
+            target=serve,
+            args=(theirs, os.getpid(), self.handler, self.nice),
+            name="harvest-parse",
+            daemon=True,
+        )
+        try:
+            process.start()
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()  # the worker has its own copy now (or never will)
+        return process, mine
+
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
         for _, sock in self._started:
             _, link = await loop.create_unix_connection(functools.partial(_Link, sock), sock=sock)
             self._links.append(link)
 
-    async def parse(self, job: Any) -> Any:
+    @property
+    def alive(self) -> bool:
+        """True while some worker takes jobs, or one is being replaced."""
+        return bool(self._replacing) or any(not link.lost for link in self._links)
+
+    async def parse(self, job: Any, timeout_s: float | None = None) -> Any:
+        """The job's result; past ``timeout_s`` (from the job's submission) its worker
+        is killed and replaced, and ``WorkerTimeoutError`` raised. The worker's other
+        jobs fail with ``WorkerGoneError``: the caller may submit them again."""
         links = [link for link in self._links if not link.lost]
+        if not links and self._replacing:
+            await asyncio.wait(self._replacing)
+            links = [link for link in self._links if not link.lost]
         if not links:
             raise WorkerGoneError("no parse worker is running")
-        return await min(links, key=lambda link: len(link.pending)).submit(job)
+        link = min(links, key=lambda link: len(link.pending))
+        future = link.submit(job)
+        if timeout_s is None:
+            return await future
+        done, _ = await asyncio.wait([future], timeout=timeout_s)
+        if done:
+            return future.result()
+        future.cancel()
+        if not link.lost:
+            link.lost = True  # no new job goes to it
+            task = asyncio.ensure_future(self._replace(link))
+            self._replacing.add(task)
+            task.add_done_callback(self._replacing.discard)
+            await asyncio.wait([task])
+        raise WorkerTimeoutError(f"parsing took longer than {timeout_s:g} s: stopped")
+
+    async def _replace(self, link: _Link) -> None:
+        """Kill the worker behind ``link`` and start another in its place."""
+        if link not in self._links:
+            return
+        index = self._links.index(link)
+        process, _ = self._started[index]
+        process.kill()
+        link.close()
+        await asyncio.to_thread(process.join, _JOIN_S)
+        if self._closed:
+            return
+        try:
+            process, mine = await asyncio.to_thread(self._spawn)
+        except Exception:  # one worker fewer; the others go on
+            return
+        loop = asyncio.get_running_loop()
+        _, fresh = await loop.create_unix_connection(functools.partial(_Link, mine), sock=mine)
+        with self._lock:
+            if self._closed:
+                fresh.close()
+                return
+            self._started[index] = (process, mine)
+            self._links[index] = fresh
 
     def close(self) -> None:
         """Close the sockets, then wait for the workers to exit (killing any that do not)."""

@@ -284,8 +284,8 @@ class _Run:
             plan=settings.plan,
         )
         self.queue = CrawlQueue()
-        self.parser = Parser(settings.parse_workers)
-        self.parse_slots = asyncio.Semaphore(max(4, 8 * settings.parse_workers))
+        self.parser = Parser(settings.parse_processes, settings.parse_timeout_s)
+        self.parse_slots = asyncio.Semaphore(max(4, 8 * settings.parse_processes))
         self.background: set[asyncio.Task[None]] = set()
         self.in_flight: set[str] = set()
         self.unfinished: list[str] = []
@@ -489,7 +489,13 @@ class _Run:
             reason = result.error or "no record"
             if result.bug:
                 log.error("parser failed on %s: %s", url, reason)
-            outcome = "parser_bug" if result.bug else "parse_error"
+            outcome = (
+                "parser_bug"
+                if result.bug
+                else "parse_timeout"
+                if result.timed_out
+                else "parse_error"
+            )
             if page.status == 200:
                 self.stats.outcomes["empty_pages"] += 1  # answered, gave nothing: drift
             self._fail(url, "parse", reason, page.status, outcome, page.attempts, request.url)
@@ -700,7 +706,7 @@ class _Run:
                 "concurrency": config.concurrency,
                 "per_host_concurrency": config.per_host_concurrency,
                 "delay_s": config.delay_s,
-                "parse_workers": settings.parse_workers,
+                "parse_workers": settings.parse_processes,
                 "allowed_hosts": sorted(config.allowed_hosts),
                 "obey_robots": config.obey_robots,
             },

@@ -73,7 +73,8 @@ class Settings:
     resolve: tuple[tuple[str, str], ...] = ()
     obey_robots: bool = True
     stop_grace_s: float = 10.0
-    parse_workers: int = 0
+    parse_workers: int | None = None  # None: 1 for a live crawl, 0 (inline) on replay
+    parse_timeout_s: float = 10.0
     stop_after_known: int = 1
     revisit_budget: int = 1500
     min_interval_days: float = 1.0
@@ -116,7 +117,11 @@ class Settings:
         _check(self.max_depth is None or self.max_depth >= 0, "max-depth must be 0 or more")
         _check(0 <= self.max_error_rate <= 1, "max-error-rate must be between 0 and 1")
         _check(0 < self.drift_points <= 100, "drift-points must be between 0 and 100")
-        _check(0 <= self.parse_workers <= 64, "parse-workers must be between 0 and 64")
+        _check(
+            self.parse_workers is None or 0 <= self.parse_workers <= 64,
+            "parse-workers must be between 0 and 64",
+        )
+        _check(self.parse_timeout_s > 0, "parse-timeout must be positive")
         _check(self.archive_file_bytes >= 1024**2, "archive-file-mb must be at least 1")
         _check(bool(self.user_agent.strip()), "user agent must not be empty")
         for sitemap in self.sitemaps:
@@ -185,6 +190,14 @@ class Settings:
                 http2=self.http2,
             ),
         )
+
+    @property
+    def parse_processes(self) -> int:
+        """Parse worker processes: as set, else 1 for a live crawl (its pages, which
+        anyone can write, are parsed under the time limit) and 0 on replay."""
+        if self.parse_workers is not None:
+            return self.parse_workers
+        return 1 if self.replay_dir is None else 0
 
     @property
     def state_file(self) -> Path:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from harvest.errors import ParseError
+from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
 from harvest.parse import parse_page
-from harvest.parse_workers import ParseWorkers, WorkerGoneError, worker_init
+from harvest.parse_workers import ParseWorkers, WorkerGoneError, WorkerTimeoutError, worker_init
 
 log = logging.getLogger("harvest")
 
@@ -73,6 +73,7 @@ class ParseResult:
     links: tuple[str, ...] = ()
     error: str | None = None
     bug: bool = False
+    timed_out: bool = False  # too deep to parse, or past the time limit: parse_timeout
     page_kind: str | None = None
     record_sha256: str | None = None
     change: str | None = None
@@ -118,6 +119,8 @@ def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
             content_type=job.content_type,
             content_sha256=job.content_sha256,
         )
+    except ParseTimeoutError as exc:
+        return ParseResult(error=str(exc), timed_out=True)
     except ParseError as exc:
         return ParseResult(error=str(exc))
     except Exception as exc:  # a parser bug must not stop the run
@@ -197,8 +200,9 @@ class Parser:
     or one exits, parsing goes on inline, with a warning: a run never fails for it.
     """
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, timeout_s: float | None = None) -> None:
         self.workers = workers
+        self.timeout_s = timeout_s
         self._pool: ParseWorkers | None = (
             ParseWorkers(workers, parse_job, context=forkserver(), nice=WORKER_NICE)
             if workers > 0
@@ -217,12 +221,17 @@ class Parser:
             self.start()
         else:
             await self.started()
-        if self._pool is not None and self._ready is not None and self._ready.done():
+        for _ in range(2):  # once more when the worker went with another page's timeout
+            if self._pool is None or self._ready is None or not self._ready.done():
+                break
             try:
-                result: ParseResult = await self._pool.parse(job)
+                result: ParseResult = await self._pool.parse(job, self.timeout_s)
                 return result
+            except WorkerTimeoutError as exc:
+                return ParseResult(error=str(exc), timed_out=True)
             except WorkerGoneError as exc:
-                self._fall_back(exc)
+                if not self._pool.alive:
+                    self._fall_back(exc)
         return parse_job(job)
 
     def start(self) -> None:

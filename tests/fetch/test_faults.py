@@ -405,3 +405,15 @@ def test_scope_is_by_origin_a_redirect_or_a_link_to_another_port_is_not_followed
     assert done.harvested() == all_but(product_path(2))
     assert all(":22" not in url for url in done.manifest["unfinished_urls"])
     assert done.manifest["counts"]["out_of_scope_links"] >= 1
+
+
+def test_a_hostile_page_of_100000_nested_divs_is_a_parse_timeout_and_stalls_nothing(
+    tmp_path: Path,
+) -> None:
+    # 1.1 MB of nested <div>s used to take 82 s to parse, in the event loop (defect 2).
+    hostile = b"<!DOCTYPE html><html><body>" + b"<div>" * 100_000 + b"x" + b"</div>" * 100_000
+    done = run(tmp_path, {product_path(3): page(hostile)})
+    assert done.seconds < 10
+    assert done.error(product_path(3))["outcome"] == "parse_timeout"
+    assert done.harvested() == all_but(product_path(3))
+    assert done.manifest["politeness"]["parse_workers"] == 1  # live: parsed in a worker

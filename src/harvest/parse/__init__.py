@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from harvest.errors import ParseError
+from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
 from harvest.normalize import canonical_url
 from harvest.parse.base import Provenance
 from harvest.parse.classify import PageKind, classify, is_supported_host
 from harvest.parse.commentary import CommentaryPage
+from harvest.parse.depth import MAX_DEPTH, too_deep
 from harvest.parse.finder import Finder
 from harvest.parse.html import drop_site_chrome, load_html
 from harvest.parse.listing import ListingPage
@@ -51,6 +52,12 @@ def parse_page(
     canonical = canonical_url(url)
     if canonical is None:
         raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
+    depth = too_deep(body)
+    if depth is not None:
+        raise ParseTimeoutError(
+            f"elements nested more than {MAX_DEPTH} deep: not parsed (it would take minutes)",
+            url=url,
+        )
     tree = load_html(body, content_type)
     drop_site_chrome(tree)
     find = Finder(tree)  # one for classifying and parsing: they share its anchors
