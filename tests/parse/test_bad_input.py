@@ -164,3 +164,26 @@ def test_comments_between_elements_change_nothing(path: Path) -> None:
     skip = {"content_sha256", "fetched_at"}
     assert changed.record.model_dump(exclude=skip) == original.record.model_dump(exclude=skip)
     assert changed.links == original.links
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom", "content_type"),
+    [
+        ("utf-16-le", b"\xff\xfe", None),
+        ("utf-16-be", b"\xfe\xff", None),
+        ("utf-16-le", b"", "text/html; charset=UTF-16"),
+        ("utf-16-le", b"", None),  # no label at all: "<" beside a NUL
+        ("utf-16-be", b"", None),
+    ],
+    ids=["le-bom", "be-bom", "le-header", "le-bare", "be-bare"],
+)
+def test_a_utf_16_page_is_read_not_refused_as_binary(
+    codec: str, bom: bytes, content_type: str | None
+) -> None:
+    # Issue 18, defect 6: UTF-16's NUL bytes made a whole page "binary data".
+    text = MG115.read_bytes().decode("utf-8")
+    body = bom + text.replace('charset="utf-8"', 'charset="utf-16"').encode(codec)
+    wide = parse_page(URL, body, content_type=content_type).record
+    plain = parse_page(URL, MG115.read_bytes()).record
+    skip = {"fetched_at", "content_sha256"}
+    assert wide.model_dump(exclude=skip) == plain.model_dump(exclude=skip)

@@ -47,6 +47,10 @@ def load_html(body: bytes, content_type: str | None = None) -> LexborHTMLParser:
     """
     if not body or body.isspace():  # what strip() would leave empty, without copying
         raise ParseError("empty page: the body has no content")
+    wide = _utf16(body, content_type)
+    if wide is not None:  # UTF-16: its NUL bytes are text, not binary data
+        body = body.decode(wide, errors="replace").lstrip("\ufeff").encode("utf-8")
+        content_type = "text/html; charset=utf-8"  # over a <meta charset="utf-16">
     head = body[:4096]
     if b"\x00" in head or _control_ratio(head) > 0.05:
         raise ParseError("not an HTML page: the body is binary data")
@@ -89,6 +93,31 @@ def drop_site_chrome(tree: LexborHTMLParser) -> int:
     for node in chrome:
         node.decompose(recursive=False)
     return len(chrome)
+
+
+_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def _utf16(body: bytes, content_type: str | None) -> str | None:
+    """The UTF-16 codec a page is in, or None: by its byte order mark (which wins over
+    any label, as in browsers), else by a ``charset=utf-16`` header or by its first
+    markup, ``<`` beside a NUL, read in the byte order that NUL gives."""
+    by_mark = _BOMS.get(body[:2])
+    if by_mark is not None:
+        return by_mark
+    start = body[:64].lstrip(b" \t\r\n\x00")
+    label = _CHARSET_HEADER.search(content_type or "")
+    labelled = label is not None and label.group(1).lower().replace("_", "-").startswith("utf-16")
+    if not (labelled or start[:1] == b"<"):
+        return None
+    first = body.find(b"<", 0, 64)
+    if first < 0:
+        return None
+    if first % 2 == 0 and body[first + 1 : first + 2] == b"\x00":
+        return "utf-16-le"  # "<" then its high byte
+    if first % 2 == 1 and body[first - 1 : first] == b"\x00":
+        return "utf-16-be"  # the high byte, then "<"
+    return None
 
 
 def _is_utf8(charset: str) -> bool:
