@@ -417,3 +417,17 @@ def test_a_hostile_page_of_100000_nested_divs_is_a_parse_timeout_and_stalls_noth
     assert done.error(product_path(3))["outcome"] == "parse_timeout"
     assert done.harvested() == all_but(product_path(3))
     assert done.manifest["politeness"]["parse_workers"] == 1  # live: parsed in a worker
+
+
+def test_a_flood_of_informational_answers_ends_at_the_deadline(tmp_path: Path) -> None:
+    def flood(conn: Any, request: Any) -> None:
+        until = time.monotonic() + 8
+        while time.monotonic() < until and not conn.stop.is_set():
+            conn.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n" * 50)
+            time.sleep(0.01)
+        conn.keep_alive = False
+
+    done = run(tmp_path, {product_path(4): flood}, deadline_s=1, attempts=1)
+    assert done.error(product_path(4))["outcome"] == "timeout"
+    assert done.harvested() == all_but(product_path(4))
+    assert done.seconds < 8

@@ -509,3 +509,29 @@ def test_a_replay_on_a_stale_connection_is_counted() -> None:
             await transport.aclose()
 
     run(go)
+
+
+def test_the_fetcher_counts_a_replay_as_a_request() -> None:
+    # Issue 18, defect 8: fetch.requests left out the request sent again after a
+    # stale connection, so the manifest told fewer requests than the server saw.
+    from harvest.fetch import FetchConfig, Fetcher
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Server) -> None:
+        await s.request(reader)
+        writer.write(ok(b"<html><body>first</body></html>", "Content-Type: text/html"))
+        await writer.drain()
+        if s.connections == 1:
+            await s.request(reader)  # takes the second request, then closes unanswered
+
+    async def go() -> tuple[int, int, int]:
+        async with serve(script) as server:
+            config = FetchConfig(
+                delay_s=0, obey_robots=False, allowed_hosts=frozenset({"127.0.0.1"})
+            )
+            async with Fetcher(config) as fetcher:
+                await fetcher.fetch(server.url("/a"))
+                await fetcher.fetch(server.url("/b"))
+            return fetcher.stats.requests, fetcher.stats.replays, len(server.requests)
+
+    requests, replays, seen = asyncio.run(asyncio.wait_for(go(), 20))
+    assert (requests, replays) == (seen, 1) == (3, 1)
