@@ -431,3 +431,9 @@ def test_a_flood_of_informational_answers_ends_at_the_deadline(tmp_path: Path) -
     assert done.error(product_path(4))["outcome"] == "timeout"
     assert done.harvested() == all_but(product_path(4))
     assert done.seconds < 8
+
+
+def test_a_redirect_to_a_private_address_is_not_followed(tmp_path: Path) -> None:
+    done = run(tmp_path, {product_path(5): redirect("http://169.254.169.254/latest/meta-data/")})
+    assert done.error(product_path(5))["outcome"] == "redirect_offsite"
+    assert done.harvested() == all_but(product_path(5))
