@@ -201,9 +201,13 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
     assert settings.max_pages == 5000 and settings.state_file.name == "state.sqlite"
 
 
-def test_unknown_environment_variables_are_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="HARVEST_DELYA"):
-        load({}, environ={"HARVEST_DELYA": "1"}, cwd=tmp_path)
+def test_unknown_environment_variables_are_a_warning_with_a_hint(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    loaded = load({}, environ={"HARVEST_DELYA": "1", "HARVEST_ACCOUNT_ID": "x"}, cwd=tmp_path)
+    assert loaded.values == {}
+    assert "HARVEST_DELYA is not a harvest setting (did you mean HARVEST_DELAY?)" in caplog.text
+    assert "HARVEST_ACCOUNT_ID is not a harvest setting: ignored" in caplog.text
 
 
 def test_every_option_is_documented() -> None:

@@ -9,13 +9,16 @@ environment variable (``HARVEST_`` + the name in capitals) and the CLI flag
     [politeness]
     delay = 2.0           # HARVEST_DELAY=2, --delay 2
 
-A key or ``HARVEST_`` variable harvest does not know, or a value of the wrong
-type, is a ConfigError naming it. Relative paths in a file are taken from the
+A key harvest does not know, or a value of the wrong type, is a ConfigError
+naming it; a ``HARVEST_`` variable that is not a setting (another tool's, or a
+typo) is a warning, with the closest setting's name. Relative paths in a file are taken from the
 file's folder, so a config works from wherever cron starts harvest.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +31,8 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from harvest.errors import ConfigError
 from harvest.export.formats import export_target
 from harvest.settings import Settings
+
+log = logging.getLogger("harvest")
 
 CONFIG_FILE = "harvest.toml"
 ENV_PREFIX = "HARVEST_"
@@ -217,7 +222,12 @@ def _read_env(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         option = BY_NAME.get(variable[len(ENV_PREFIX) :].lower())
         if option is None:
-            raise ConfigError(f"unknown environment variable {variable}")
+            # Another tool's variable (HARVEST_ACCOUNT_ID ...) or a typo: said, not fatal.
+            name = variable[len(ENV_PREFIX) :].lower()
+            close = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=0.75)
+            hint = f" (did you mean {BY_NAME[close[0]].env}?)" if close else ""
+            log.warning("%s is not a harvest setting%s: ignored", variable, hint)
+            continue
         found[option.name] = _typed(option, _from_text(option, text), variable)
     return found
 
