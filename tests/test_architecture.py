@@ -179,3 +179,16 @@ def test_harvest_crawl_is_the_crawl_function_whatever_was_imported_first() -> No
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["True", "True"]
     assert harvest.crawl is harvest.pipeline.crawl
+
+
+def test_parse_page_takes_text_as_well_as_bytes() -> None:
+    page = Path(__file__).parent.parent / "fixtures/site/www.rand.org/pubs/monographs/MG115.html"
+    url = "https://www.rand.org/pubs/monographs/MG115.html"
+    from_text = harvest.parse_page(url, page.read_text(encoding="utf-8")).record
+    from_bytes = harvest.parse_page(url, page.read_bytes()).record
+    skip = {"fetched_at", "content_sha256"}
+    assert from_text.model_dump(exclude=skip) == from_bytes.model_dump(exclude=skip)
+
+
+def test_the_package_says_it_is_typed() -> None:
+    assert (SRC / "py.typed").is_file()  # PEP 561: type checkers use harvest's annotations

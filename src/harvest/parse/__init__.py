@@ -39,7 +39,7 @@ class Parsed:
 
 def parse_page(
     url: str,
-    body: bytes,
+    body: bytes | str,
     *,
     fetched_at: datetime | None = None,
     content_type: str | None = None,
@@ -47,8 +47,12 @@ def parse_page(
 ) -> Parsed:
     """Parse one page into its record; ParseError says why when it cannot.
 
-    ``content_sha256`` is the body's hash when the caller has it already.
+    ``body`` is the page as fetched (bytes, in the charset its ``content_type`` or
+    ``<meta charset>`` says), or already decoded text. ``content_sha256`` is the
+    body's hash when the caller has it already.
     """
+    if isinstance(body, str):  # text: its charset labels no longer apply
+        body, content_type = body.encode("utf-8"), "text/html; charset=utf-8"
     canonical = canonical_url(url)
     if canonical is None:
         raise ParseError(f"not an absolute http(s) URL: {url!r}", url=url)
