@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -35,13 +37,45 @@ def test_parse_with_url_for_a_file_whose_name_says_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "page.html"
-    shutil.copy(MG115, page)
+    text = MG115.read_text(encoding="utf-8")
+    page.write_text(re.sub(r"<link[^>]*canonical[^>]*>|<meta[^>]*og:url[^>]*>", "", text))
     code, _, err = run(["parse", str(page)], capsys)
     assert code == 1 and "--url" in err
     code, out, _ = run(
         ["parse", str(page), "--url", "https://www.rand.org/pubs/monographs/MG115.html"], capsys
     )
     assert code == 0 and json.loads(out)["url"].endswith("/MG115.html")
+
+
+def test_parse_takes_a_saved_pages_address_from_its_canonical_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, item 5: a page saved from a browser names itself; no --url needed.
+    page = tmp_path / "Do the Ties Still Bind.html"
+    shutil.copy(MG115, page)
+    code, out, err = run(["parse", str(page)], capsys)
+    assert code == 0, err
+    assert json.loads(out)["url"] == "https://www.rand.org/pubs/monographs/MG115.html"
+
+
+def test_parse_reads_stdin_and_several_files(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(MG115.read_bytes())))
+    code, out, err = run(["parse", "-", str(MG115)], capsys)
+    assert code == 0, err
+    assert [json.loads(line)["title"] for line in out.splitlines()] == [
+        "Do the Ties Still Bind?"
+    ] * 2
+
+
+def test_parse_of_a_url_points_to_harvest_get(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["parse", "https://www.rand.org/pubs/monographs/MG115.html"], capsys)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "harvest: error: https://www.rand.org/pubs/monographs/MG115.html is a URL, not a saved "
+        "page: harvest parse reads files (to fetch a page and print its record: harvest get URL)"
+    ]
 
 
 @pytest.mark.parametrize("content", [b"", bytes(range(256)), b"<html><body><div><p>cut"])
@@ -60,7 +94,7 @@ def test_parse_missing_file_and_other_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run(["parse", str(tmp_path / "nope.html")], capsys)
-    assert code == 1 and "no such file" in err
+    assert code == 2 and "no such file" in err  # a usage error, as in validate
     other = tmp_path / "example.com" / "index.html"
     other.parent.mkdir()
     other.write_text("<!DOCTYPE html><html><body><h1>Hi</h1></body></html>")
@@ -69,8 +103,11 @@ def test_parse_missing_file_and_other_site(
 
 
 def test_parse_goes_on_after_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["parse", str(tmp_path / "nope.html"), str(MG115)], capsys)
-    assert code == 1 and "nope.html" in err
+    bad = tmp_path / "www.rand.org" / "pubs" / "bad.html"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"<html><body><div><p>cut")
+    code, out, err = run(["parse", str(bad), str(MG115)], capsys)
+    assert code == 1 and "bad.html" in err
     assert json.loads(out)["title"] == "Do the Ties Still Bind?"
 
 
@@ -184,3 +221,16 @@ def test_parse_explain_shows_each_fields_source(capsys: pytest.CaptureFixture[st
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
     assert "meta citation_title" in rows["title"] and "Do the Ties Still Bind?" in rows["title"]
     assert "meta citation_doi" in rows["doi"]  # tried and missed: MG115 has no DOI
+
+
+def test_parse_takes_the_host_from_the_site_folder_not_a_dotted_folder_above_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, item 9: "my.data" above the site looked like a host name.
+    page = tmp_path / "tmp.Xy12ab" / "my.data" / "site" / "www.rand.org" / "pubs" / "x.html"
+    page.parent.mkdir(parents=True)
+    text = MG115.read_text(encoding="utf-8")
+    page.write_text(re.sub(r"<link[^>]*canonical[^>]*>|<meta[^>]*og:url[^>]*>", "", text))
+    code, out, err = run(["parse", str(page.absolute())], capsys)
+    assert code == 0, err
+    assert json.loads(out)["url"] == "https://www.rand.org/pubs/x.html"

@@ -39,7 +39,8 @@ from harvest.export import (
 from harvest.fetch import DEFAULT_USER_AGENT, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
-from harvest.parse import Parsed, parse_page
+from harvest.normalize import canonical_url
+from harvest.parse import page_address, parse_page
 from harvest.pipeline import RunResult, StopRequest
 from harvest.pipeline import crawl as run_crawl
 from harvest.reparse import reparse as run_reparse
@@ -148,13 +149,18 @@ def _root(
 @app.command()
 def parse(
     files: Annotated[
-        list[Path], typer.Argument(help="Saved HTML pages to parse.", show_default=False)
+        list[str],
+        typer.Argument(
+            help="Saved HTML pages to parse; - reads one from stdin.", show_default=False
+        ),
     ],
     url: Annotated[
         str | None,
         typer.Option(
-            help="The page's address, when the file's path does not give it "
-            "(a recorded site path like fixtures/site/www.rand.org/pubs/x.html does)."
+            help="The page's address, for a single FILE whose path and markup do not give it. "
+            "Found otherwise from a recorded site path (fixtures/site/www.rand.org/pubs/x.html), "
+            "else from the page's canonical link or og:url.",
+            show_default=False,
         ),
     ] = None,
     explain: Annotated[
@@ -166,38 +172,62 @@ def parse(
         ),
     ] = False,
 ) -> None:
-    """Parse saved pages and print their records as JSONL on stdout."""
+    """Parse saved pages and print their records as JSONL on stdout.
+
+    A file that cannot be read is a usage error (exit 2, nothing parsed); a page
+    that cannot be parsed is one line on stderr, and the exit code is 1 at the end.
+    """
     if url is not None and len(files) > 1:
         raise ConfigError("--url names one page: give a single FILE with it")
+    if url is not None and canonical_url(url) is None:
+        raise ConfigError(f"--url wants an absolute http(s) URL, not {url!r}")
+    bodies = [(name, _read_page(name)) for name in files]
     failed = 0
-    for file in files:
+    for name, body in bodies:
         try:
-            parsed = _parse_file(file, url)
+            parsed = parse_page(_address_of(name, body, url), body)
         except HarvestError as exc:
-            _error(f"{file}: {exc}")
+            _error(f"{name}: {exc}")
             failed += 1
             continue
         if explain:
-            print_explanation(_console(), str(file), parsed)
+            print_explanation(_console(), name, parsed)
         else:
             sys.stdout.write(parsed.record.model_dump_json() + "\n")
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _parse_file(file: Path, url: str | None) -> Parsed:
+def _read_page(name: str) -> bytes:
+    """A FILE argument's bytes (``-``: stdin); a usage error when it cannot be read."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    file = Path(name)
     if not file.exists():
-        raise ConfigError("no such file")
+        if canonical_url(name) is not None or name.startswith("www."):
+            raise ConfigError(
+                f"{name} is a URL, not a saved page: harvest parse reads files "
+                "(to fetch a page and print its record: harvest get URL)"
+            )
+        raise ConfigError(f"no such file: {name}")
     if not file.is_file():
-        raise ConfigError("not a file")
-    address = url or url_for(file.resolve())
-    if address is None:
-        raise ConfigError("cannot tell the page's address from its path: pass --url URL")
+        raise ConfigError(f"not a file: {name}")
     try:
-        body = file.read_bytes()
+        return file.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}") from exc
-    return parse_page(address, body)
+        raise ConfigError(f"cannot read {name}: {exc.strerror or exc}") from exc
+
+
+def _address_of(name: str, body: bytes, url: str | None) -> str:
+    """--url, else the recorded site path, else the page's own canonical address."""
+    address = url or (None if name == "-" else url_for(Path(name).absolute()))
+    address = address or page_address(body)
+    if address is None:
+        raise ConfigError(
+            "cannot tell the page's address (no site folder in its path, no canonical "
+            "link in it): pass --url URL"
+        )
+    return address
 
 
 # --config of the commands that read the settings as crawl does (status, export).

@@ -19,6 +19,7 @@ from harvest.errors import ConfigError
 
 QUERY_MARK = "%3F"
 _HOST = re.compile(r"^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$", re.I)
+_KNOWN_HOST = re.compile(r"(^|\.)rand\.org(:\d+)?$")  # hosts with a parser (parse.classify)
 _NOT_HOSTS = re.compile(r"\.(html?|php|aspx?|json|xml|txt)$", re.I)
 
 
@@ -41,17 +42,27 @@ def path_for(url: str) -> PurePosixPath:
 def url_for(path: Path | str) -> str | None:
     """The URL a recorded file stands for, found from the host folder in its path.
 
+    The folder nearest the file that names a host harvest has a parser for wins, else
+    the nearest that looks like a host name: folders above the site (a checkout under
+    ``my.data/`` or ``/tmp/tmp.x1Y2``) look like host names too.
+
     >>> url_for("fixtures/site/www.rand.org/pubs.html%3Fstart=0")
     'https://www.rand.org/pubs.html?start=0'
+    >>> url_for("/tmp/tmp.Xy12/my.data/site/www.rand.org/pubs/monographs/MG115.html")
+    'https://www.rand.org/pubs/monographs/MG115.html'
     >>> url_for("page.html") is None
     True
     """
     parts = PurePosixPath(Path(path).as_posix()).parts
-    for i, part in enumerate(parts[:-1]):
-        if _HOST.match(part) and not _NOT_HOSTS.search(part):
-            rest = "/".join(parts[i + 1 :]).replace(QUERY_MARK, "?", 1)
-            return f"https://{part.lower()}/{rest}"
-    return None
+    hosts = [
+        i for i, part in enumerate(parts[:-1]) if _HOST.match(part) and not _NOT_HOSTS.search(part)
+    ]
+    if not hosts:
+        return None
+    known = [i for i in hosts if _KNOWN_HOST.search(parts[i].lower())]
+    i = (known or hosts)[-1]
+    rest = "/".join(parts[i + 1 :]).replace(QUERY_MARK, "?", 1)
+    return f"https://{parts[i].lower()}/{rest}"
 
 
 class ReplayTransport(httpx.AsyncBaseTransport):

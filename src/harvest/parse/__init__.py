@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
+from selectolax.lexbor import LexborHTMLParser
 
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
@@ -24,7 +25,15 @@ from harvest.parse.html import drop_site_chrome, load_html
 from harvest.parse.listing import ListingPage
 from harvest.parse.product import ProductPage
 
-__all__ = ["PageKind", "Parsed", "Provenance", "classify", "is_supported_host", "parse_page"]
+__all__ = [
+    "PageKind",
+    "Parsed",
+    "Provenance",
+    "classify",
+    "is_supported_host",
+    "page_address",
+    "parse_page",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,31 @@ class Parsed:
     record: Publication | Topic
     links: tuple[str, ...] = ()
     provenance: dict[str, Provenance] = field(default_factory=dict)
+
+
+def page_address(body: bytes | str) -> str | None:
+    """The address a saved page gives itself: ``<link rel="canonical">``, else
+    ``<meta property="og:url">``; None when it gives none (or not an http(s) URL).
+
+    >>> page_address(b'<html><head><link rel="canonical" href="https://www.rand.org/a.html">')
+    'https://www.rand.org/a.html'
+    """
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    try:
+        tree = LexborHTMLParser(body[: 256 * 1024])  # the head is near the top
+    except Exception:  # not HTML: no address
+        return None
+    for selector, attribute in (
+        ('link[rel~="canonical"]', "href"),
+        ('meta[property="og:url"]', "content"),
+    ):
+        node = tree.css_first(selector)
+        value = (node.attributes.get(attribute) or "").strip() if node is not None else ""
+        address = canonical_url(value) if value else None
+        if address is not None:
+            return address
+    return None
 
 
 def parse_page(
