@@ -234,3 +234,18 @@ def test_parse_takes_the_host_from_the_site_folder_not_a_dotted_folder_above_it(
     code, out, err = run(["parse", str(page.absolute())], capsys)
     assert code == 0, err
     assert json.loads(out)["url"] == "https://www.rand.org/pubs/x.html"
+
+
+def test_get_fetches_politely_and_prints_each_record(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.faultserver import HOST, fault_site, product_path
+
+    with fault_site() as site:
+        urls = [site.url(product_path(1)), site.url(product_path(2)), site.url("/pubs/gone.html")]
+        code, out, err = run(["get", *urls, "--resolve", f"{HOST}=127.0.0.1"], capsys)
+        paths = site.paths()
+    assert code == 1  # one of the three is a 404
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["url"] for r in records] == urls[:2]
+    assert err.strip().splitlines() == [f"harvest: error: {urls[2]}: HTTP 404 after 1 attempt(s)"]
+    assert paths[0] == "/robots.txt"  # robots.txt first, as a crawl does
+    assert not list(Path.cwd().glob("output/*"))  # no state, no output folder
