@@ -246,6 +246,6 @@ def test_get_fetches_politely_and_prints_each_record(capsys: pytest.CaptureFixtu
     assert code == 1  # one of the three is a 404
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["url"] for r in records] == urls[:2]
-    assert err.strip().splitlines() == [f"harvest: error: {urls[2]}: HTTP 404 after 1 attempt(s)"]
+    assert err.strip().splitlines() == [f"harvest: error: {urls[2]}: HTTP 404"]
     assert paths[0] == "/robots.txt"  # robots.txt first, as a crawl does
     assert not list(Path.cwd().glob("output/*"))  # no state, no output folder
