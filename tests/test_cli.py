@@ -248,4 +248,4 @@ def test_get_fetches_politely_and_prints_each_record(capsys: pytest.CaptureFixtu
     assert [r["url"] for r in records] == urls[:2]
     assert err.strip().splitlines() == [f"harvest: error: {urls[2]}: HTTP 404"]
     assert paths[0] == "/robots.txt"  # robots.txt first, as a crawl does
-    assert not list(Path.cwd().glob("output/*"))  # no state, no output folder
+    assert list(tmp_path.iterdir()) == []  # no state, no output folder
