@@ -236,9 +236,12 @@ def test_parse_takes_the_host_from_the_site_folder_not_a_dotted_folder_above_it(
     assert json.loads(out)["url"] == "https://www.rand.org/pubs/x.html"
 
 
-def test_get_fetches_politely_and_prints_each_record(capsys: pytest.CaptureFixture[str]) -> None:
+def test_get_fetches_politely_and_prints_each_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.faultserver import HOST, fault_site, product_path
 
+    monkeypatch.chdir(tmp_path)
     with fault_site() as site:
         urls = [site.url(product_path(1)), site.url(product_path(2)), site.url("/pubs/gone.html")]
         code, out, err = run(["get", *urls, "--resolve", f"{HOST}=127.0.0.1"], capsys)
