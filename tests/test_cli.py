@@ -252,3 +252,22 @@ def test_get_fetches_politely_and_prints_each_record(
     assert err.strip().splitlines() == [f"harvest: error: {urls[2]}: HTTP 404"]
     assert paths[0] == "/robots.txt"  # robots.txt first, as a crawl does
     assert list(tmp_path.iterdir()) == []  # no state, no output folder
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["crawl", "--concurrency", "abc"], "Invalid value for '--concurrency'"),
+        (["crawl", "--bogus"], "No such option: --bogus"),
+        (["nosuch"], "No such command 'nosuch'"),
+        (["parse"], "Missing argument"),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_2(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, item 3: crawl --concurrency abc printed a six-line box.
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("harvest: error: ") and words in err and "--help)" in err

@@ -340,7 +340,7 @@ def test_exit_1_when_too_many_pages_failed(tmp_path: Path) -> None:
     [
         (["crawl", "--concurrency", "0"], {}, "concurrency"),
         (["crawl"], {"HARVEST_DELAY": "soon"}, "HARVEST_DELAY"),
-        (["crawl"], {"HARVEST_DELYA": "1"}, "HARVEST_DELYA"),
+        (["crawl", "--bogus"], {}, "--bogus"),
         (["crawl", "--config", "missing.toml"], {}, "missing.toml"),
     ],
 )

@@ -956,15 +956,21 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``harvest`` console script; returns the exit code."""
     configure_logs("text", logging.INFO)  # crawl sets its own (JSON when not on a terminal)
     try:
-        app(args=argv, prog_name="harvest")  # standalone: usage errors print and exit 2
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
-    except KeyboardInterrupt:
+        # Not standalone: click's usage errors come here, to be told in one line.
+        code = app(args=argv, prog_name="harvest", standalone_mode=False)
+    except typer.TyperException as exc:  # click's (vendored) usage errors among them
+        command = getattr(getattr(exc, "ctx", None), "command_path", None)
+        see = f" (see {command} --help)" if command and exc.exit_code == EXIT_USAGE else ""
+        _error(exc.format_message().strip() + see)
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
     except Exception as exc:  # the last line of defence: no traceback for users
         return _exit_code(exc)
-    return EXIT_OK
+    return int(code) if isinstance(code, int) else EXIT_OK
 
 
 def _exit_code(exc: Exception) -> int:
