@@ -271,3 +271,66 @@ def test_a_usage_error_is_one_line_and_exit_2(
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("harvest: error: ") and words in err and "--help)" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"), [("crawl", "--out"), ("crawl", "--archive"), ("reparse", "--out")]
+)
+def test_an_output_folder_that_cannot_be_written_is_a_usage_error_before_the_run(
+    command: str, flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, items 1 and 4: an unwritable --archive was a robots.txt failure in a
+    # "complete" run (exit 1); --out on a file told of a lock file; reparse exited 1.
+    (tmp_path / "file").write_text("not a folder")
+    args = {"crawl": ["crawl", "--replay", str(SITE)], "reparse": ["reparse", str(SITE)]}
+    out = ["--out", str(tmp_path / "output")] if flag == "--archive" else []
+    for bad in (tmp_path / "file", tmp_path / "file" / "below"):
+        code, _, err = run([*args[command], *out, flag, str(bad)], capsys)
+        assert code == 2, err
+        assert len(err.strip().splitlines()) == 1
+        assert f"{flag} {bad}" in err and ("not a folder" in err or "cannot write" in err)
+    assert not (tmp_path / "output").exists() or not any((tmp_path / "output").iterdir())
+
+
+def test_a_run_in_which_every_page_failed_is_failed_and_latest_stays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, site = tmp_path / "output", tmp_path / "site"
+    shutil.copytree(SITE, site)
+    crawl = ["crawl", "--replay", str(site), "--out", str(out), "--quiet"]
+    code, _, err = run(crawl, capsys)
+    assert code == 0, err
+    good = (out / "latest").resolve()
+    for page in site.rglob("*.html*"):  # every page breaks: none can be parsed now
+        page.write_bytes(bytes(range(256)) * 4)
+    code, _, err = run([*crawl, "--full"], capsys)
+    assert code == 1, err
+    manifests = [
+        json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+        for p in out.iterdir()
+        if p.is_dir() and not p.is_symlink()
+    ]
+    failed = max(manifests, key=lambda m: m["started_at"])
+    assert failed["outcome"] == "failed" and failed["counts"]["parse_failed"] > 0
+    assert (out / "latest").resolve() == good
+
+
+def test_an_archive_that_fails_mid_run_fails_the_run_not_its_pages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 20, item 1: the archive's write error became robots_unreachable for every
+    # page of a "complete" run that moved latest.
+    from harvest.archive.writer import WarcArchive
+    from harvest.errors import WriteError
+
+    def full(self: WarcArchive, *args: object, **kwargs: object) -> None:
+        raise WriteError(f"cannot write {self.directory}/x.warc.gz: No space left on device")
+
+    monkeypatch.setattr(WarcArchive, "write", full)
+    out = tmp_path / "output"
+    argv = ["crawl", "--replay", str(SITE), "--out", str(out), "--archive", str(tmp_path / "warc")]
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    assert "No space left on device" in err.strip().splitlines()[-1]
+    assert "robots_unreachable" not in err
+    assert not (out / "latest").exists()

@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -513,6 +514,9 @@ def crawl(
         raise ConfigError(f"replay source not found: {settings.replay_dir}")
     for target in settings.exports:
         check_export(target)
+    _writable_folder(settings.out_dir, "--out")
+    if settings.archive_dir is not None:
+        _writable_folder(settings.archive_dir, "--archive")
     with Progress(console) as progress:
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
@@ -524,6 +528,19 @@ def crawl(
         raise typer.Exit(EXIT_DRIFT)
     if result.error_rate > settings.max_error_rate or not exported:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _writable_folder(folder: Path, flag: str) -> None:
+    """A usage error (exit 2) unless ``folder`` is, or can be made, a folder harvest
+    can write in: found before a run starts, not as its pages' failures."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{flag} {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{flag} {folder}: cannot write there: {exc.strerror or exc}") from exc
 
 
 def _refresh_exports(settings: Settings) -> bool:
@@ -647,6 +664,7 @@ def reparse(
     SIGINT or SIGTERM stops reading and publishes what was parsed (exit 130).
     """
     console = configure_logs(log_format.value, logging.WARNING if quiet else logging.INFO)
+    _writable_folder(out, "--out")
     stop = threading.Event()
     with _stop_on_signals(stop), _archive_progress(console) as progress:
         result = run_reparse(

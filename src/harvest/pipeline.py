@@ -212,7 +212,7 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
         for alarm in drift["alarms"]:
             details = {key: value for key, value in alarm.items() if key != "message"}
             log.warning("drift: %s", alarm["message"], extra={"event": "drift", **details})
-        run_dir = run.writer.commit(manifest, latest=run.interrupted is None)
+        run_dir = run.writer.commit(manifest, latest=manifest["outcome"] == "complete")
     except BaseException:
         run.writer.close()
         # What it checkpointed is published now (or by the next run if this fails too).
@@ -656,6 +656,17 @@ class _Run:
         if self.progress is not None:
             self.progress(self.resumed + self.finished, self.frontier.admitted)
 
+    def _outcome(self) -> str:
+        """``interrupted``; ``failed`` when every page it asked for failed (the site, the
+        network or the parser is down: nothing to publish as the latest); else
+        ``complete``."""
+        if self.interrupted:
+            return "interrupted"
+        stats = self.stats
+        if stats.pages and sum(stats.outcomes[key] for key in _FAILED) == stats.pages:
+            return "failed"
+        return "complete"
+
     def manifest(self, fetcher: Fetcher, recovered: list[dict[str, Any]]) -> dict[str, Any]:
         stats, settings, finished = self.stats, self.settings, datetime.now(UTC)
         duration = (finished - stats.started_at).total_seconds()
@@ -664,7 +675,7 @@ class _Run:
             "run_id": self.writer.run_id,
             "harvest_version": __version__,
             "schema_version": SCHEMA_VERSION,
-            "outcome": "interrupted" if self.interrupted else "complete",
+            "outcome": self._outcome(),
             "interrupted_by": self.interrupted,
             "config_digest": settings.config_digest,
             "started_at": utc_text(stats.started_at),

@@ -118,3 +118,23 @@ def test_a_5xx_or_429_robots_disallows_the_host(status: int) -> None:
     asked, results = _fetcher_run(handler, [f"{ORIGIN}/a.html"])
     assert asked == ["/robots.txt"] and results == ["robots_unreachable"]
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (httpx.ConnectError("cannot resolve www.rand.org: Name or service not known"), "network"),
+        (httpx.ConnectTimeout("resolving www.rand.org timed out"), "timeout"),
+    ],
+)
+def test_no_answer_for_robots_gives_the_networks_own_outcome(
+    error: Exception, outcome: str
+) -> None:
+    # Issue 20, item 1: a DNS failure was reported as robots_unreachable, as if the
+    # site's robots.txt had answered 5xx; the host is still held back meanwhile.
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    asked, results = _fetcher_run(handler, [f"{ORIGIN}/a.html", f"{ORIGIN}/b.html"])
+    assert asked == ["/robots.txt"]
+    assert results == [outcome, outcome]

@@ -35,7 +35,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from harvest._version import __version__
-from harvest.errors import FetchError
+from harvest.errors import FetchError, WriteError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
 from harvest.fetch.guard import AddressPolicy, BlockedAddressError
 from harvest.fetch.politeness import Gates, Turn
@@ -435,7 +435,7 @@ class Fetcher:
                 f"robots.txt unreachable ({rules.unreachable}): host disallowed",
                 url=url,
                 status=rules.status,
-                outcome="robots_unreachable",
+                outcome=rules.outcome,
                 attempts=0,
             )
         raise FetchError(
@@ -477,7 +477,10 @@ class Fetcher:
             ):
                 return RobotsRules.allow_all(origin, status)
             log.warning("robots.txt of %s unreachable: %s", origin, exc)
-            return RobotsRules.disallow_all(origin, status, str(exc), self.config.robots_retry_s)
+            outcome = "robots_unreachable" if status is not None else exc.outcome
+            return RobotsRules.disallow_all(
+                origin, status, str(exc), self.config.robots_retry_s, outcome
+            )
         return RobotsRules.parsed(origin, page.status, page.body)
 
     # -- one request, retried -----------------------------------------------------
@@ -505,6 +508,8 @@ class Fetcher:
         except FetchError as exc:
             exc.attempts = 1
             raise
+        except WriteError:
+            raise  # the archive cannot be written: not the page's failure, the run's
         except Exception as exc:
             if not _is_transient(exc) or self.config.attempts <= 1:
                 raise self._convert(url, exc, 1) from exc
@@ -534,6 +539,8 @@ class Fetcher:
                     )
         except FetchError as exc:
             exc.attempts = attempts
+            raise
+        except WriteError:
             raise
         except Exception as exc:
             raise self._convert(url, exc, attempts) from exc

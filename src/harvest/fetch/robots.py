@@ -29,6 +29,7 @@ class RobotsRules:
     unreachable: str | None = None
     retry_at: float | None = None
     blocked: bool = False  # the host resolves to addresses harvest must not connect to
+    outcome: str = "robots_unreachable"  # what the host's pages fail with meanwhile
 
     @classmethod
     def parsed(cls, origin: str, status: int, body: bytes) -> RobotsRules:
@@ -41,9 +42,18 @@ class RobotsRules:
 
     @classmethod
     def disallow_all(
-        cls, origin: str, status: int | None, reason: str, retry_s: float
+        cls,
+        origin: str,
+        status: int | None,
+        reason: str,
+        retry_s: float,
+        outcome: str = "robots_unreachable",
     ) -> RobotsRules:
-        return cls(origin, status, unreachable=reason, retry_at=time.monotonic() + retry_s)
+        """``outcome``: ``robots_unreachable`` for a 5xx or 429 answer; with no answer
+        at all, the network's own (``network``, ``timeout``): a DNS failure is not the
+        site's robots.txt saying anything."""
+        retry_at = time.monotonic() + retry_s
+        return cls(origin, status, unreachable=reason, retry_at=retry_at, outcome=outcome)
 
     @classmethod
     def blocked_host(cls, origin: str, reason: str) -> RobotsRules:
