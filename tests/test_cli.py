@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -334,3 +335,38 @@ def test_an_archive_that_fails_mid_run_fails_the_run_not_its_pages(
     assert "No space left on device" in err.strip().splitlines()[-1]
     assert "robots_unreachable" not in err
     assert not (out / "latest").exists()
+
+
+def test_crawl_help_at_80_columns_shows_every_option_whole_with_its_default() -> None:
+    # Issue 20, item 6: rich's table cut names ("--per-host-concu…"), dropped
+    # "[default: …]" as markup, and put <bool> on plain flags.
+    import subprocess
+    import sys
+
+    import typer
+
+    from harvest.cli import app
+
+    env = {**os.environ, "COLUMNS": "80", "TERM": "xterm"}
+    shown = subprocess.run(
+        [sys.executable, "-m", "harvest", "crawl", "--help"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "…" not in shown and "<bool>" not in shown
+    assert not re.search(r" \.(\s|$)", shown)  # "URLs to start from ." once
+    assert "./harvest.toml" in shown
+    crawl = typer.main.get_command(app).commands["crawl"]  # type: ignore[attr-defined]
+    for param in crawl.params:
+        for name in param.opts:
+            if name.startswith("--"):
+                assert re.search(rf"(^|[\s/]){re.escape(name)}([\s,]|$)", shown, re.M), name
+    flat = " ".join(shown.split())
+    for option, default in [
+        ("--concurrency", "8"),
+        ("--per-host-concurrency", "2 live, no limit on replay"),
+        ("--delay", "1 live, 0 on replay"),
+        ("--revisit-budget", "1500"),
+        ("--log-format", "auto"),
+    ]:
+        assert re.search(rf"{option} .*?\[default: {re.escape(default)}\]", flat), option

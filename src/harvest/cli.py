@@ -64,6 +64,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: whole option names, [default: …] shown
 )
 
 
@@ -152,7 +153,9 @@ def parse(
     files: Annotated[
         list[str],
         typer.Argument(
-            help="Saved HTML pages to parse; - reads one from stdin.", show_default=False
+            metavar="FILE",
+            help="Saved HTML pages to parse; - reads one from stdin.",
+            show_default=False,
         ),
     ],
     url: Annotated[
@@ -206,7 +209,9 @@ class OutputFormat(enum.StrEnum):
 
 @app.command()
 def get(
-    urls: Annotated[list[str], typer.Argument(help="Pages to fetch.", show_default=False)],
+    urls: Annotated[
+        list[str], typer.Argument(metavar="URL", help="Pages to fetch.", show_default=False)
+    ],
     config: Annotated[
         Path | None,
         typer.Option(
@@ -220,14 +225,19 @@ def get(
         typer.Option("--format", help="json: one record a line; table: for people."),
     ] = OutputFormat.json,
     user_agent: Annotated[
-        str | None, _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT)
+        str | None,
+        _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT, metavar="TEXT"),
     ] = None,
     resolve: Annotated[
         list[str] | None,
-        _opt("HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat)."),
+        _opt(
+            "HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat).",
+            metavar="HOST=ADDRESS",
+        ),
     ] = None,
     proxy: Annotated[
-        str | None, _opt("Proxy URL ('direct': none).", "HTTP_PROXY ... from the environment")
+        str | None,
+        _opt("Proxy URL ('direct': none).", "HTTP_PROXY ... from the environment", metavar="URL"),
     ] = None,
 ) -> None:
     """Fetch pages and print their records: one-off, no state, no output folder.
@@ -310,10 +320,10 @@ ConfigOption = Annotated[
 ]
 
 
-def _opt(help_text: str, default: object = None, *names: str) -> Any:
+def _opt(help_text: str, default: object = None, *names: str, metavar: str | None = None) -> Any:
     """A crawl option that may come from the config file or environment as well."""
     shown = f" [default: {default}]" if default is not None else ""
-    return typer.Option(*names, help=help_text + shown, show_default=False)
+    return typer.Option(*names, help=help_text + shown, show_default=False, metavar=metavar)
 
 
 @app.command()
@@ -321,6 +331,7 @@ def crawl(
     seeds: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="URL",
             help="URLs to start from [default: config 'seeds', else the MG115 product page "
             "and the security-cooperation topic page].",
             show_default=False,
@@ -384,13 +395,15 @@ def crawl(
     ] = None,
     max_redirects: Annotated[int | None, _opt("Redirect hops followed per page.", 5)] = None,
     allow_host: Annotated[
-        list[str] | None, _opt("Host the crawl may visit (repeat).", "the seeds' hosts")
+        list[str] | None,
+        _opt("Host the crawl may visit (repeat).", "the seeds' hosts", metavar="HOST"),
     ] = None,
     resolve: Annotated[
         list[str] | None,
         _opt(
             "HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); "
-            "such a host may be on a private address."
+            "such a host may be on a private address.",
+            metavar="HOST=ADDRESS",
         ),
     ] = None,
     proxy: Annotated[
@@ -398,6 +411,7 @@ def crawl(
         _opt(
             "Proxy URL for http and https (http://HOST:PORT; 'direct': none).",
             "HTTP_PROXY, HTTPS_PROXY, NO_PROXY from the environment",
+            metavar="URL",
         ),
     ] = None,
     http2: Annotated[
@@ -409,7 +423,8 @@ def crawl(
         ),
     ] = None,
     user_agent: Annotated[
-        str | None, _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT)
+        str | None,
+        _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT, metavar="TEXT"),
     ] = None,
     parse_workers: Annotated[
         int | None,
@@ -448,6 +463,7 @@ def crawl(
             "picture, as harvest export --format FORMAT --to PATH does (repeat).",
             None,
             "--export",
+            metavar="FORMAT:PATH",
         ),
     ] = None,
     fail_on_drift: Annotated[
@@ -635,6 +651,7 @@ def reparse(
     archives: Annotated[
         list[Path],
         typer.Argument(
+            metavar="ARCHIVE",
             help="WARC files (.warc, .warc.gz), folders of them, or recorded site folders.",
             show_default=False,
         ),
@@ -743,7 +760,10 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="JSONL files to check.", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE", help="JSONL files to check.", show_default=False),
+    ],
     show: Annotated[int, typer.Option(help="Problems shown per file (all are counted).")] = 50,
 ) -> None:
     """Check every line of JSONL files against the record schema, streaming.
@@ -774,6 +794,7 @@ def report(
     run: Annotated[
         str | None,
         typer.Argument(
+            metavar="RUN",
             help="A run folder, or a run id under --out [default: OUT/latest].",
             show_default=False,
         ),
@@ -855,6 +876,7 @@ def status(
     seeds: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="URL",
             help="The crawl's seeds, as given to crawl [default: config 'seeds', else "
             "crawl's default seeds].",
             show_default=False,
