@@ -81,7 +81,10 @@ def test_a_crawl_archived_then_reparsed_gives_the_same_records(
     assert crawled.joinpath("manifest.json").read_text().count(archive.name) == 1
 
     for workers in (0, 2):
-        result = reparse([warc], tmp_path / f"reparse-{workers}", workers=workers)
+        # inline_first_s=0: the workers start at once, as for a large archive
+        result = reparse(
+            [warc], tmp_path / f"reparse-{workers}", workers=workers, inline_first_s=0
+        )
         assert result.manifest["outcome"] == "complete" and not result.problems
         # the same records, field for field: fetched_at too (the WARC-Date is the fetch time)
         assert _records(result.run_dir) == _records(crawled)
@@ -264,8 +267,10 @@ def test_a_killed_reparse_leaves_no_worker_behind(tmp_path: Path, big_archive: P
     out = tmp_path / "out"
     run = _harvest("reparse", str(big_archive), "--out", str(out), "--workers", "2")
     _started(run, out)
-    pool = _descendants(run.pid)
-    assert len(pool) >= 3  # the forkserver and two workers (and the resource tracker)
+    deadline = time.monotonic() + 30  # the workers start after a second of parsing inline
+    while len(pool := _descendants(run.pid)) < 3:  # the forkserver and two workers (and
+        assert time.monotonic() < deadline and run.poll() is None  # the resource tracker)
+        time.sleep(0.05)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=10)  # not communicate(): the pool holds stderr open until it is gone
     deadline = time.monotonic() + 10
