@@ -82,9 +82,7 @@ def test_a_crawl_archived_then_reparsed_gives_the_same_records(
 
     for workers in (0, 2):
         # inline_first_s=0: the workers start at once, as for a large archive
-        result = reparse(
-            [warc], tmp_path / f"reparse-{workers}", workers=workers, inline_first_s=0
-        )
+        result = reparse([warc], tmp_path / f"reparse-{workers}", workers=workers, inline_first_s=0)
         assert result.manifest["outcome"] == "complete" and not result.problems
         # the same records, field for field: fetched_at too (the WARC-Date is the fetch time)
         assert _records(result.run_dir) == _records(crawled)

@@ -37,6 +37,7 @@ from harvest.export import (
     parse_as_of,
     summarize,
 )
+from harvest.export.prune import parse_age, plan_prune, remove_run
 from harvest.fetch import DEFAULT_USER_AGENT, Fetcher, url_for
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
@@ -47,6 +48,7 @@ from harvest.pipeline import crawl as run_crawl
 from harvest.reparse import reparse as run_reparse
 from harvest.report import print_explanation, print_report
 from harvest.settings import Settings, debug_enabled
+from harvest.state import RunLock
 from harvest.status import schedule_status, status_lines
 from harvest.validate import Summary, validate_files
 from harvest.write import AtomicFile
@@ -962,6 +964,58 @@ def export(
     settings = settings_from(load_config({"out": out}, config=config))
     _log_export(
         export_runs(settings.out_dir, to, fmt=fmt, as_of=parse_as_of(as_of), history=history)
+    )
+
+
+runs_app = typer.Typer(help="Look after the run folders under --out.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("prune")
+def prune(
+    keep: Annotated[
+        int | None,
+        typer.Option(help="Keep the newest N runs; older ones may go.", show_default=False),
+    ] = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            metavar="AGE",
+            help="Runs started longer ago than AGE may go: 30d, 12h, 2w.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would go; remove nothing.")
+    ] = False,
+    config: ConfigOption = None,
+    out: Annotated[Path | None, _opt("Folder of the run folders.", "output")] = None,
+) -> None:
+    """Remove old run folders, never one the current picture still needs.
+
+    A run holding the latest record of a page (or its latest removal) stays however
+    old it is, as does the run latest points to; harvest export rebuilds the same
+    dataset after a prune. Takes the state file's lock (exit 75 while a crawl runs).
+    """
+    settings = settings_from(load_config({"out": out}, config=config))
+    age = parse_age(older_than) if older_than is not None else None
+    with RunLock.for_state(settings.state_file).acquire("prune"):
+        plan = plan_prune(settings.out_dir, keep=keep, older_than=age, now=datetime.now(UTC))
+        for run in plan.remove:
+            if not dry_run:
+                remove_run(run)
+            typer.echo(f"{'would remove' if dry_run else 'removed'} {run.run_id}")
+    for run in plan.needed:
+        typer.echo(f"kept {run.run_id}: the current picture needs it")
+    verb = "would remove" if dry_run else "removed"
+    log.info(
+        "%s %d run(s); kept %d needed by the current picture and %d within the limits",
+        verb,
+        len(plan.remove),
+        len(plan.needed),
+        len(plan.kept),
+        extra={"event": "prune", "removed": len(plan.remove), "needed": len(plan.needed)},
     )
 
 

@@ -35,8 +35,11 @@ class Run:
         return self.dir / FILES[kind]
 
 
-def find_runs(out_dir: Path, as_of: datetime | None = None) -> list[Run]:
-    """The usable runs under ``out_dir`` started at or before ``as_of``, oldest first.
+def find_runs(
+    out_dir: Path, as_of: datetime | None = None, *, usable_only: bool = True
+) -> list[Run]:
+    """The usable runs under ``out_dir`` started at or before ``as_of``, oldest first
+    (``usable_only`` False: every published run, failed ones too).
 
     Ordered by start time, then run id: a run id holds its start time to the second
     only, and two runs can start in the same second.
@@ -47,14 +50,14 @@ def find_runs(out_dir: Path, as_of: datetime | None = None) -> list[Run]:
     for path in sorted(out_dir.iterdir()):
         if path.is_symlink() or not path.is_dir():
             continue
-        run = _run_of(path, read_manifest(path))
+        run = _run_of(path, read_manifest(path), usable_only)
         if run is not None and (as_of is None or run.started_at <= as_of):
             runs.append(run)
     return sorted(runs, key=lambda run: (run.started_at, run.run_id))
 
 
-def _run_of(path: Path, manifest: dict[str, Any] | None) -> Run | None:
-    if manifest is None or manifest.get("outcome") not in USABLE:
+def _run_of(path: Path, manifest: dict[str, Any] | None, usable_only: bool = True) -> Run | None:
+    if manifest is None or (usable_only and manifest.get("outcome") not in USABLE):
         return None
     started = _time(manifest.get("started_at"))
     if started is None:
@@ -62,7 +65,7 @@ def _run_of(path: Path, manifest: dict[str, Any] | None) -> Run | None:
     return Run(
         run_id=path.name,
         dir=path,
-        outcome=manifest["outcome"],
+        outcome=str(manifest.get("outcome")),
         started_at=started,
         finished_at=_time(manifest.get("finished_at")),
         schema_version=manifest.get("schema_version"),
