@@ -18,7 +18,8 @@ MG115 = SITE / "www.rand.org/pubs/monographs/MG115.html"
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(argv)
+    """The CLI in process, its errors as text (off a terminal they would be JSON)."""
+    code = main(["--log-format", "text", *argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in err + out
     return code, out, err
@@ -155,7 +156,8 @@ def test_usage_errors_say_what_is_wrong(capsys: pytest.CaptureFixture[str]) -> N
 def test_crawl_logs_json_lines_when_not_on_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["crawl", "--resolve", "www.rand.org=nowhere"], capsys)
+    code = main(["crawl", "--resolve", "www.rand.org=nowhere"])
+    err = capsys.readouterr().err
     assert code == 2
     assert json.loads(err) | {"ts": None} == {
         "ts": None,
@@ -163,7 +165,8 @@ def test_crawl_logs_json_lines_when_not_on_a_terminal(
         "event": "error",
         "message": "--resolve: not an IP address: 'nowhere'",
     }
-    code, _, err = run(["crawl", "--replay", str(SITE), "--out", str(tmp_path)], capsys)
+    code = main(["crawl", "--replay", str(SITE), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
     events = [json.loads(line) for line in err.splitlines()]
     assert code == 0
     assert [e["event"] for e in events] == ["run_start", "run_end", "run_summary"]
@@ -367,6 +370,31 @@ def test_crawl_help_at_80_columns_shows_every_option_whole_with_its_default() ->
         ("--per-host-concurrency", "2 live, no limit on replay"),
         ("--delay", "1 live, 0 on replay"),
         ("--revisit-budget", "1500"),
-        ("--log-format", "auto"),
+        ("--log-format", "harvest --log-format, else auto"),
     ]:
         assert re.search(rf"{option} .*?\[default: {re.escape(default)}\]", flat), option
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["parse", "/nonexistent/page.html"],
+        ["validate", "/nonexistent/file.jsonl"],
+        ["report", "--out", "/nonexistent/output"],
+        ["export", "--format", "xlsx", "--to", "/tmp/x"],
+        ["crawl", "--concurrency", "0"],
+        ["reparse", "/nonexistent/warc"],
+        ["runs", "prune", "--out", "/nonexistent/output"],
+        ["crawl", "--bogus"],
+    ],
+)
+def test_off_a_terminal_every_command_tells_its_error_as_one_json_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, item 3: off a terminal crawl and reparse wrote JSON, the others text.
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    error = json.loads(line)
+    assert error["level"] == "error" and error["event"] == "error" and error["message"]

@@ -73,7 +73,7 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(argv)
+    code = main(["--log-format", "text", *argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, err

@@ -39,6 +39,7 @@ from harvest.export import (
 )
 from harvest.export.prune import parse_age, plan_prune, remove_run
 from harvest.fetch import DEFAULT_USER_AGENT, Fetcher, url_for
+from harvest.logs import LogFormat
 from harvest.logs import configure as configure_logs
 from harvest.models import record_schema
 from harvest.normalize import canonical_url
@@ -70,6 +71,23 @@ app = typer.Typer(
 )
 
 
+def _asked_format(argv: list[str]) -> LogFormat:
+    """--log-format as given on the command line, read before click parses it: a usage
+    error found before any option is read is told in the asked format too."""
+    for i, arg in enumerate(argv):
+        value = arg.partition("=")[2] if arg.startswith("--log-format=") else None
+        if arg == "--log-format" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value in ("auto", "json", "text"):
+            return value  # type: ignore[return-value]
+    return "auto"
+
+
+def _log_format(choice: LogFormatChoice | None) -> LogFormat:
+    """A command's own --log-format, else the root's."""
+    return choice.value if choice is not None else _LOGS["format"]
+
+
 def _error(message: str) -> None:
     log.error(message, extra={"event": "error"})
 
@@ -82,9 +100,15 @@ class LogFormatChoice(enum.StrEnum):
 
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Log only problems; no summary.")]
 LogFormatOption = Annotated[
-    LogFormatChoice,
-    typer.Option(help="Logs on stderr: JSON lines, or text; auto: text on a terminal."),
+    LogFormatChoice | None,
+    typer.Option(
+        help="Logs and errors on stderr: JSON lines, or text; auto: text on a terminal, "
+        "JSON off one. [default: harvest --log-format, else auto]",
+        show_default=False,
+    ),
 ]
+# The root's --log-format: every command's errors and logs, unless it has its own.
+_LOGS: dict[str, LogFormat] = {"format": "auto"}
 
 
 class Progress:
@@ -146,8 +170,17 @@ def _root(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option(
+            help="Logs and errors on stderr, for every command: JSON lines, or text; auto: "
+            "text on a terminal, JSON off one (cron, a pipe)."
+        ),
+    ] = LogFormatChoice.auto,
 ) -> None:
     """Harvest research publishers' web pages (rand.org) into validated JSONL."""
+    _LOGS["format"] = log_format.value
+    configure_logs(_LOGS["format"], logging.INFO)
 
 
 @app.command()
@@ -481,7 +514,7 @@ def crawl(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every page as well.")
     ] = False,
-    log_format: LogFormatOption = LogFormatChoice.auto,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Crawl from seed pages, following listings to publications, and write JSONL.
 
@@ -493,7 +526,7 @@ def crawl(
     what was harvested (exit 130); a second signal stops at once.
     """
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    console = configure_logs(log_format.value, level)
+    console = configure_logs(_log_format(log_format), level)
     flags = {
         "seeds": seeds or None,
         "replay": replay,
@@ -672,7 +705,7 @@ def reparse(
         float, typer.Option(help="Exit 1 when more than this share of pages failed.", min=0, max=1)
     ] = 0.05,
     quiet: QuietOption = False,
-    log_format: LogFormatOption = LogFormatChoice.auto,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Re-extract archived pages with this harvest's parsers, without fetching.
 
@@ -682,7 +715,7 @@ def reparse(
     its last complete record; the rest is reported, and the exit is still 0.
     SIGINT or SIGTERM stops reading and publishes what was parsed (exit 130).
     """
-    console = configure_logs(log_format.value, logging.WARNING if quiet else logging.INFO)
+    console = configure_logs(_log_format(log_format), logging.WARNING if quiet else logging.INFO)
     _writable_folder(out, "--out")
     stop = threading.Event()
     with _stop_on_signals(stop), _archive_progress(console) as progress:
@@ -1048,7 +1081,10 @@ def schema(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``harvest`` console script; returns the exit code."""
-    configure_logs("text", logging.INFO)  # crawl sets its own (JSON when not on a terminal)
+    # Errors and logs: text on a terminal, JSON lines off one, for every command (the
+    # root's --log-format, or crawl's and reparse's own, may say otherwise).
+    _LOGS["format"] = _asked_format(sys.argv[1:] if argv is None else argv)
+    configure_logs(_LOGS["format"], logging.INFO)
     try:
         # Not standalone: click's usage errors come here, to be told in one line.
         code = app(args=argv, prog_name="harvest", standalone_mode=False)
