@@ -129,3 +129,73 @@ def test_the_matcher_catches_a_stale_value() -> None:
     assert matches({"schema_version": "1.1.0"}, {"schema_version": "1.2.0"}) != []
     assert matches({"summary": "The United ... today."}, {"summary": "The United x today."}) == []
     assert matches({"counts": {"parsed": 33}}, {"counts": {"pages": 33}}) != []
+
+
+# -- the commands the docs show ----------------------------------------------------------
+
+_COMMAND = re.compile(r"harvest((?: [a-z][a-z-]*){1,2})((?:[^`\n|&;]*))")
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+
+
+def _cli_options() -> dict[str, set[str]]:
+    """Each command's (``runs prune`` included) option names, from the CLI itself."""
+    import typer
+
+    from harvest.cli import app
+
+    root = typer.main.get_command(app)
+    found: dict[str, set[str]] = {"": {o for p in root.params for o in p.opts}}
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        for sub, leaf in (subcommands or {None: command}).items():
+            key = f"{name} {sub}" if sub else name
+            found[key] = {o for p in leaf.params for o in p.opts} | {"--help"} | found[""]
+    return found
+
+
+def _command_problems(name: str, text: str, options: dict[str, set[str]]) -> list[str]:
+    problems = []
+    known = {"crawl", "parse", "get", "export", "report", "reparse", "status", "validate",
+             "schema", "runs"}  # fmt: skip
+    for number, line in enumerate(text.splitlines(), 1):
+        for found in _COMMAND.finditer(line):
+            words = found.group(1).split()
+            command = next((c for c in (" ".join(words[:2]), words[0]) if c in options), None)
+            if command is None:
+                if words[0] in known:
+                    problems.append(f"{name}:{number}: no command {' '.join(words)}")
+                continue
+            for option in _OPTION.findall(found.group(2).split(" # ", 1)[0]):
+                if option not in options[command]:
+                    problems.append(f"{name}:{number}: harvest {command} has no {option}")
+    return problems
+
+
+def test_every_command_and_option_the_docs_show_exists() -> None:
+    # Issue 20 (docs tested against the tool): a command line in the README or docs/
+    # names a command harvest has and only options that command takes.
+    options = _cli_options()
+    docs = [ROOT / "README.md", ROOT / "examples" / "README.md", *ROOT.glob("docs/*.md")]
+    problems = [
+        problem
+        for doc in docs
+        for problem in _command_problems(doc.name, doc.read_text(encoding="utf-8"), options)
+    ]
+    assert problems == []
+    stale = "run `harvest crawl --backoff 2` or `harvest runs tidy --keep 1`"
+    assert _command_problems("x.md", stale, options) == [
+        "x.md:1: harvest crawl has no --backoff",
+        "x.md:1: no command runs tidy",
+    ]
+
+
+def test_the_options_without_a_flag_are_the_ones_the_docs_list() -> None:
+    from harvest.config import OPTIONS
+
+    flags = _cli_options()["crawl"]
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    listed = re.search(r"<!-- no-flag -->(.*?)<!-- /no-flag -->", text, re.S)
+    assert listed is not None
+    named = set(re.findall(r"`([a-z_]+)`", listed.group(1)))
+    flagless = {o.name for o in OPTIONS if "--" + o.name.replace("_", "-") not in flags}
+    assert named == flagless - {"allowed_hosts", "seeds"}
