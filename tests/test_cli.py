@@ -398,3 +398,21 @@ def test_off_a_terminal_every_command_tells_its_error_as_one_json_line(
     (line,) = err.strip().splitlines()
     error = json.loads(line)
     assert error["level"] == "error" and error["event"] == "error" and error["message"]
+
+
+def test_log_file_keeps_the_runs_record_even_when_stderr_is_quiet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 20, item 8: there was no log-file option for cron.
+    log = tmp_path / "harvest.jsonl"
+    argv = ["--log-file", str(log), "crawl", "--replay", str(SITE), "--out", str(tmp_path / "o")]
+    code = main([*argv, "--quiet"])
+    assert code == 0 and capsys.readouterr().err == ""
+    events = [json.loads(line)["event"] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert events == ["run_start", "run_end"]
+    code = main(["--log-file", str(log), "parse", str(tmp_path / "missing.html")])
+    assert code == 2
+    last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["level"] == "error" and "no such file" in last["message"]
+    code = main(["--log-file", str(tmp_path / "no" / "such" / "dir.log"), "schema"])
+    assert code == 2 and "--log-file" in capsys.readouterr().err

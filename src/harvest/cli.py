@@ -71,6 +71,17 @@ app = typer.Typer(
 )
 
 
+def _configure_logs(fmt: LogFormat, level: int) -> Console | None:
+    """The logs as asked, with the root's --log-file; a file that cannot be opened is a
+    usage error."""
+    path = _LOG_FILE["path"]
+    try:
+        return configure_logs(fmt, level, path)
+    except OSError as exc:
+        configure_logs(fmt, level)
+        raise ConfigError(f"--log-file {path}: cannot write there: {exc.strerror or exc}") from exc
+
+
 def _asked_format(argv: list[str]) -> LogFormat:
     """--log-format as given on the command line, read before click parses it: a usage
     error found before any option is read is told in the asked format too."""
@@ -109,6 +120,7 @@ LogFormatOption = Annotated[
 ]
 # The root's --log-format: every command's errors and logs, unless it has its own.
 _LOGS: dict[str, LogFormat] = {"format": "auto"}
+_LOG_FILE: dict[str, Path | None] = {"path": None}
 
 
 class Progress:
@@ -177,10 +189,19 @@ def _root(
             "text on a terminal, JSON off one (cron, a pipe)."
         ),
     ] = LogFormatChoice.auto,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Also append every log line, as JSON, to FILE (whatever --log-format says).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Harvest research publishers' web pages (rand.org) into validated JSONL."""
     _LOGS["format"] = log_format.value
-    configure_logs(_LOGS["format"], logging.INFO)
+    _LOG_FILE["path"] = log_file
+    _configure_logs(_LOGS["format"], logging.INFO)
 
 
 @app.command()
@@ -526,7 +547,7 @@ def crawl(
     what was harvested (exit 130); a second signal stops at once.
     """
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    console = configure_logs(_log_format(log_format), level)
+    console = _configure_logs(_log_format(log_format), level)
     flags = {
         "seeds": seeds or None,
         "replay": replay,
@@ -715,7 +736,7 @@ def reparse(
     its last complete record; the rest is reported, and the exit is still 0.
     SIGINT or SIGTERM stops reading and publishes what was parsed (exit 130).
     """
-    console = configure_logs(_log_format(log_format), logging.WARNING if quiet else logging.INFO)
+    console = _configure_logs(_log_format(log_format), logging.WARNING if quiet else logging.INFO)
     _writable_folder(out, "--out")
     stop = threading.Event()
     with _stop_on_signals(stop), _archive_progress(console) as progress:
@@ -1084,6 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     # Errors and logs: text on a terminal, JSON lines off one, for every command (the
     # root's --log-format, or crawl's and reparse's own, may say otherwise).
     _LOGS["format"] = _asked_format(sys.argv[1:] if argv is None else argv)
+    _LOG_FILE["path"] = None
     configure_logs(_LOGS["format"], logging.INFO)
     try:
         # Not standalone: click's usage errors come here, to be told in one line.

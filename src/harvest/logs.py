@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from rich.console import Console
@@ -60,24 +61,37 @@ def is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-def configure(fmt: LogFormat = "auto", level: int = logging.INFO) -> Console | None:
-    """Send harvest's logs to stderr.
+def configure(
+    fmt: LogFormat = "auto", level: int = logging.INFO, file: Path | None = None
+) -> Console | None:
+    """Send harvest's logs to stderr, and with ``file`` as JSON lines to that file too.
 
     ``auto``: JSON lines when stderr is not a terminal, else rich text (the
     console is returned, for a progress bar to share). ``text``: plain
-    ``harvest: level: message`` lines. ``json``: JSON lines.
+    ``harvest: level: message`` lines. ``json``: JSON lines. The file is appended
+    to, one JSON object a line, at info level and up whatever ``level`` keeps from
+    stderr (a --quiet cron job still leaves its record). OSError when it cannot be
+    opened.
     """
     logger = logging.getLogger("harvest")
     for old in list(logger.handlers):
         logger.removeHandler(old)
-    logger.setLevel(level)
+        old.close()
+    # The file keeps the run's record (info and up) even when stderr is --quiet.
+    logger.setLevel(min(level, logging.INFO) if file is not None else level)
+    if file is not None:
+        to_file = logging.FileHandler(file, encoding="utf-8")
+        to_file.setFormatter(JsonFormatter())
+        to_file.setLevel(min(level, logging.INFO))
+        logger.addHandler(to_file)
     if fmt == "auto" and is_terminal():
         console = Console(stderr=True)
-        logger.addHandler(
-            RichHandler(console=console, show_time=False, show_path=False, markup=False)
-        )
+        rich = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+        rich.setLevel(level)
+        logger.addHandler(rich)
         return console
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
+    stream.setLevel(level)
     logger.addHandler(stream)
     return None
