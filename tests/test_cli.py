@@ -416,3 +416,14 @@ def test_log_file_keeps_the_runs_record_even_when_stderr_is_quiet(
     assert last["level"] == "error" and "no such file" in last["message"]
     code = main(["--log-file", str(tmp_path / "no" / "such" / "dir.log"), "schema"])
     assert code == 2 and "--log-file" in capsys.readouterr().err
+
+
+def test_parse_with_a_url_that_is_not_absolute_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Issue 20, item 4: it exited 1, as if the page had failed.
+    code, out, err = run(["parse", str(MG115), "--url", "www.rand.org/x.html"], capsys)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        "harvest: error: --url wants an absolute http(s) URL, not 'www.rand.org/x.html'"
+    )
