@@ -133,14 +133,7 @@ def _error_rate(runs: list[RunSummary], note: str) -> Chart:
         limits = [run.max_error_rate for run in runs if run.max_error_rate is not None]
         if limits:
             limit = 100 * limits[-1]
-            ax.axhline(limit, color=INK, linestyle="--", linewidth=1)
-            ax.annotate(
-                f"--max-error-rate {limit:g}%: exit 1 above",
-                (0, limit),
-                xytext=(2, 3),
-                textcoords="offset points",
-                color=INK,
-            )
+            _threshold(ax, limit, f"--max-error-rate {limit:g}%: exit 1 above")
             ax.set_ylim(0, max(limit * 2, *rates, 1) * 1.1)
         ax.set_ylabel("% of pages failed")
         _run_axis(ax, runs)
@@ -240,14 +233,7 @@ def _largest_drops(runs: list[RunSummary], total: int) -> Chart:
         drops = [max(run.largest_drop[2], 0.0) if run.largest_drop else 0.0 for run in runs]
         colours = [ALARM if drop > points else COLOURS["updated"] for drop in drops]
         ax.bar(range(len(runs)), drops, color=colours, width=0.8)
-        ax.axhline(points, color=INK, linestyle="--", linewidth=1)
-        ax.annotate(
-            f"drift alarm: a drop of more than {points:g} points",
-            (0, points),
-            xytext=(2, 3),
-            textcoords="offset points",
-            color=INK,
-        )
+        _threshold(ax, points, f"drift alarm: a drop of more than {points:g} points")
         ax.set_ylim(0, max(points * 1.5, *drops, 1) * 1.1)
         ax.set_ylabel("points")
         _run_axis(ax, runs)
@@ -369,6 +355,12 @@ def _clip(totals: list[int]) -> float | None:
     if usual[-1] <= 8 * median:
         return None
     return 2.0 * max(t for t in usual if t <= 4 * median)
+
+
+def _threshold(ax: Axes, y: float, label: str) -> None:
+    """A dashed line across the chart at ``y``, named at its left end."""
+    ax.axhline(y, color=INK, linestyle="--", linewidth=1)
+    ax.annotate(label, (0, y), xytext=(2, 3), textcoords="offset points", color=INK)
 
 
 def _run_axis(ax: Axes, runs: list[RunSummary]) -> None:
