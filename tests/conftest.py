@@ -20,6 +20,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite tests/golden/*.json from the current parsers (on purpose only).",
     )
+    parser.addoption(
+        "--kill-seed",
+        type=int,
+        default=None,
+        help="The seed of the random kill test's moments (default: a new one each run; "
+        "a failure names the seed it drew, to run it again).",
+    )
 
 
 @pytest.fixture

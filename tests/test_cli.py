@@ -240,6 +240,7 @@ def test_parse_takes_the_host_from_the_site_folder_not_a_dotted_folder_above_it(
     assert json.loads(out)["url"] == "https://www.rand.org/pubs/x.html"
 
 
+@pytest.mark.slow
 def test_get_fetches_politely_and_prints_each_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -108,6 +108,7 @@ def changes(result: RunResult) -> dict[str, str]:
     return {r["url"]: r["change"] for r in map(json.loads, text.splitlines())}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("budget", [0, 1500])
 def test_the_day_after_a_crawl_asks_only_for_what_is_new(tmp_path: Path, budget: int) -> None:
     catalogue = Catalogue(2000, per_page=20)
@@ -180,6 +181,7 @@ def test_a_listing_out_of_date_order_is_walked_whole_every_run(
     assert any("whole" in message for message in caplog.messages)
 
 
+@pytest.mark.slow
 def test_a_walk_cut_by_sigkill_is_finished_by_the_next_run(tmp_path: Path) -> None:
     catalogue = Catalogue(200, per_page=20)
     with fault_site(pages=0) as site:

@@ -63,6 +63,7 @@ def _mount_tmpfs(path: Path) -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.slow
 def test_a_full_tmpfs_ends_the_crawl_within_10_s_with_the_lock_free(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -33,6 +33,7 @@ def _run(*argv: str | Path, cwd: Path | None = None, **env: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_without_dev_dependencies_and_crawls(tmp_path: Path) -> None:
     uv = shutil.which("uv")
     if uv is None:

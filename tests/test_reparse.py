@@ -260,6 +260,7 @@ def test_a_reparse_stopped_by_sigint_publishes_what_it_parsed(
     assert not (tmp_path / "out" / "latest").exists()  # latest is for complete runs
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
 def test_a_killed_reparse_leaves_no_worker_behind(tmp_path: Path, big_archive: Path) -> None:
     out = tmp_path / "out"

@@ -173,6 +173,7 @@ def test_bad_arguments_are_one_line_and_exit_2(
 # -- in a browser ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_chart_renders_in_chromium(
     history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

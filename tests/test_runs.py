@@ -198,8 +198,12 @@ def _done_urls(state: Path) -> set[str]:
     return {url for (url,) in rows}
 
 
-def test_runs_killed_at_random_moments_publish_each_record_exactly_once(tmp_path: Path) -> None:
-    seed = random.randrange(1_000_000)
+@pytest.mark.slow
+def test_runs_killed_at_random_moments_publish_each_record_exactly_once(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    pinned = request.config.getoption("--kill-seed")  # pytest --kill-seed N: again
+    seed = random.randrange(1_000_000) if pinned is None else int(pinned)
     chance = random.Random(seed)
     out, state = tmp_path / "killed", tmp_path / "killed" / "state.sqlite"
     with fault_site() as site:
@@ -241,6 +245,7 @@ def test_runs_killed_at_random_moments_publish_each_record_exactly_once(tmp_path
     assert not list(out.rglob(".*.part")), "a part file was left behind"
 
 
+@pytest.mark.slow
 def test_a_stopped_run_is_taken_up_by_the_next(tmp_path: Path) -> None:
     with fault_site() as site:
         _slow_recorded_site(site, 0.05)

@@ -109,6 +109,7 @@ def test_503_every_time_fails_after_the_attempts(tmp_path: Path) -> None:
     assert done.harvested() == all_but(BROKEN)
 
 
+@pytest.mark.slow
 def test_429_retry_after_seconds_is_waited_not_less(tmp_path: Path) -> None:
     routes = {BROKEN: sequence(status(429, {"Retry-After": "2"}), page(product_page(3)))}
     done = run(tmp_path, routes)
@@ -117,6 +118,7 @@ def test_429_retry_after_seconds_is_waited_not_less(tmp_path: Path) -> None:
     assert done.harvested() == all_but()
 
 
+@pytest.mark.slow
 def test_429_retry_after_http_date_is_waited_for(tmp_path: Path) -> None:
     dates: list[str] = []
 
@@ -163,6 +165,7 @@ def test_a_server_that_never_answers_times_out_and_frees_its_slot(tmp_path: Path
     assert done.seconds < 5
 
 
+@pytest.mark.slow
 def test_a_one_byte_a_second_drip_hits_the_total_deadline(tmp_path: Path) -> None:
     done = run(tmp_path, {BROKEN: drip(1.0)}, timeout_s=3, deadline_s=1.2, attempts=2)
     error = done.error(BROKEN)
@@ -297,6 +300,7 @@ def test_a_404_is_not_retried(tmp_path: Path) -> None:
     assert done.harvested() == all_but(BROKEN)
 
 
+@pytest.mark.slow
 def test_politeness_per_host_concurrency_and_delay_are_measured_at_the_server(
     tmp_path: Path,
 ) -> None:
