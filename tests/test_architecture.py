@@ -192,3 +192,16 @@ def test_parse_page_takes_text_as_well_as_bytes() -> None:
 
 def test_the_package_says_it_is_typed() -> None:
     assert (SRC / "py.typed").is_file()  # PEP 561: type checkers use harvest's annotations
+
+
+def test_the_cli_starts_without_the_fetcher_parsers_or_duckdb() -> None:
+    # Issue 19: `harvest --version` imported 519 modules (1.5-2.3 s on a slow machine);
+    # cron's exit-75 path and one-off commands pay it. The commands import their own.
+    code = (
+        "import sys, harvest.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('httpx', 'httpcore', 'duckdb', 'selectolax', 'matplotlib', 'pydantic') "
+        "or m in ('harvest.pipeline', 'harvest.fetch', 'harvest.parse', 'harvest.export')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

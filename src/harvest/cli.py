@@ -19,41 +19,24 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import rich.progress
 import typer
 from rich.console import Console
 
 from harvest._version import __version__
-from harvest.config import CONFIG_FILE, Loaded, host_pairs, settings_from
-from harvest.config import load as load_config
+from harvest.constants import CONFIG_FILE, DEFAULT_USER_AGENT, debug_enabled
 from harvest.errors import ConfigError, HarvestError, LockHeldError
-from harvest.export import (
-    FORMATS,
-    ExportResult,
-    check_export,
-    export_runs,
-    parse_as_of,
-    summarize,
-)
-from harvest.export.prune import parse_age, plan_prune, remove_run
-from harvest.fetch import DEFAULT_USER_AGENT, Fetcher, url_for
 from harvest.logs import LogFormat
 from harvest.logs import configure as configure_logs
-from harvest.models import record_schema
-from harvest.normalize import canonical_url
-from harvest.parse import page_address, parse_page
-from harvest.pipeline import RunResult, StopRequest
-from harvest.pipeline import crawl as run_crawl
-from harvest.reparse import reparse as run_reparse
-from harvest.report import print_explanation, print_report
-from harvest.settings import Settings, debug_enabled
-from harvest.state import RunLock
-from harvest.status import schedule_status, status_lines
-from harvest.validate import Summary, validate_files
-from harvest.write import AtomicFile
-from harvest.write.run import read_manifest
+
+if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
+    import rich.progress
+
+    from harvest.config import Loaded
+    from harvest.export import ExportResult
+    from harvest.pipeline import RunResult, StopRequest
+    from harvest.settings import Settings
 
 log = logging.getLogger("harvest")
 ProgressCallback = Callable[[int, int], None]
@@ -133,6 +116,8 @@ class Progress:
     def __init__(
         self, console: Console | None, *columns: rich.progress.ProgressColumn, **fields: Any
     ) -> None:
+        import rich.progress
+
         self._bar: rich.progress.Progress | None = None
         self._task: rich.progress.TaskID | None = None
         self._fields = fields
@@ -237,6 +222,10 @@ def parse(
     A file that cannot be read is a usage error (exit 2, nothing parsed); a page
     that cannot be parsed is one line on stderr, and the exit code is 1 at the end.
     """
+    from harvest.normalize import canonical_url
+    from harvest.parse import parse_page
+    from harvest.report import print_explanation
+
     if url is not None and len(files) > 1:
         raise ConfigError("--url names one page: give a single FILE with it")
     if url is not None and canonical_url(url) is None:
@@ -303,6 +292,12 @@ def get(
     that cannot be fetched or parsed is one line on stderr, and the exit code is 1
     at the end.
     """
+    from harvest.config import (
+        host_pairs,
+        settings_from,
+    )
+    from harvest.config import load as load_config
+
     flags = {
         "seeds": urls,
         "user_agent": user_agent,
@@ -316,6 +311,10 @@ def get(
 
 
 async def _get_pages(settings: Settings, fmt: OutputFormat) -> int:
+    from harvest.fetch import Fetcher
+    from harvest.parse import parse_page
+    from harvest.report import print_explanation
+
     failed = 0
     async with Fetcher(settings.fetch) as fetcher:
         for url in settings.seeds:
@@ -336,6 +335,8 @@ async def _get_pages(settings: Settings, fmt: OutputFormat) -> int:
 
 def _read_page(name: str) -> bytes:
     """A FILE argument's bytes (``-``: stdin); a usage error when it cannot be read."""
+    from harvest.normalize import canonical_url
+
     if name == "-":
         return sys.stdin.buffer.read()
     file = Path(name)
@@ -356,6 +357,9 @@ def _read_page(name: str) -> bytes:
 
 def _address_of(name: str, body: bytes, url: str | None) -> str:
     """--url, else the recorded site path, else the page's own canonical address."""
+    from harvest.fetch import url_for
+    from harvest.parse import page_address
+
     address = url or (None if name == "-" else url_for(Path(name).absolute()))
     address = address or page_address(body)
     if address is None:
@@ -546,6 +550,13 @@ def crawl(
     not name. SIGINT or SIGTERM stops after the requests in flight and publishes
     what was harvested (exit 130); a second signal stops at once.
     """
+    from harvest.config import (
+        host_pairs,
+        settings_from,
+    )
+    from harvest.config import load as load_config
+    from harvest.export import check_export
+
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     console = _configure_logs(_log_format(log_format), level)
     flags = {
@@ -617,6 +628,8 @@ def _writable_folder(folder: Path, flag: str) -> None:
 
 def _refresh_exports(settings: Settings) -> bool:
     """Rebuild each ``--export`` from all the runs; False when one failed (exit 1)."""
+    from harvest.export import export_runs
+
     failed = []
     for target in settings.exports:
         try:
@@ -679,6 +692,9 @@ async def _crawl_until_signalled(
     settings: Settings, progress: ProgressCallback, loaded: Loaded
 ) -> RunResult:
     """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
+    from harvest.pipeline import StopRequest
+    from harvest.pipeline import crawl as run_crawl
+
     stop, loop = StopRequest(), asyncio.get_running_loop()
     signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
     for number, name in signals.items():
@@ -736,6 +752,8 @@ def reparse(
     its last complete record; the rest is reported, and the exit is still 0.
     SIGINT or SIGTERM stops reading and publishes what was parsed (exit 130).
     """
+    from harvest.reparse import reparse as run_reparse
+
     console = _configure_logs(_log_format(log_format), logging.WARNING if quiet else logging.INFO)
     _writable_folder(out, "--out")
     stop = threading.Event()
@@ -782,6 +800,8 @@ def reparse(
 
 def _archive_progress(console: Console | None) -> Progress:
     """Archive bytes read, with the pages parsed so far."""
+    import rich.progress
+
     return Progress(
         console,
         rich.progress.TextColumn("{task.fields[pages]} pages"),
@@ -828,6 +848,11 @@ def validate(
     bad UTF-8, a missing field, a wrong type ...) and a summary per file; exits 1
     when any line is invalid, 0 otherwise.
     """
+    from harvest.validate import (
+        Summary,
+        validate_files,
+    )
+
     total = Summary()
     for report in validate_files(files, keep=show):
         for problem in report.problems:
@@ -874,6 +899,11 @@ def report(
     drift threshold; publications per year and content type in the dataset now.
     --out is found as crawl finds it (flag, HARVEST_OUT, config file, else output).
     """
+    from harvest.config import load as load_config
+    from harvest.config import settings_from
+    from harvest.report import print_report
+    from harvest.write.run import read_manifest
+
     out_dir = settings_from(load_config({"out": out}, config=config)).out_dir
     if html is not None:
         if run is not None or as_json:
@@ -901,8 +931,10 @@ def report(
 
 
 def _write_html_report(out_dir: Path, target: Path) -> None:
-    from harvest.report.history import read_history  # noqa: PLC0415
-    from harvest.report.page import render  # noqa: PLC0415  # matplotlib: only here
+    from harvest.export import summarize
+    from harvest.report.history import read_history
+    from harvest.report.page import render  # matplotlib: only here
+    from harvest.write import AtomicFile
 
     if target.is_dir():
         raise ConfigError(f"--html {target} is a folder: give a file name, report.html say")
@@ -953,6 +985,13 @@ def status(
 
     Reads the settings as crawl does (config file, HARVEST_ variables, flags).
     """
+    from harvest.config import load as load_config
+    from harvest.config import settings_from
+    from harvest.status import (
+        schedule_status,
+        status_lines,
+    )
+
     flags = {
         "seeds": seeds or None,
         "out": out,
@@ -1013,6 +1052,14 @@ def export(
     topics, and the flat authors, downloads, print_offers and topic_entries; see
     docs/records.md. No runs gives empty tables, with a warning.
     """
+    from harvest.config import load as load_config
+    from harvest.config import settings_from
+    from harvest.export import (
+        FORMATS,
+        export_runs,
+        parse_as_of,
+    )
+
     if fmt is None or to is None:
         raise ConfigError(f"export needs --format ({', '.join(FORMATS)}) and --to PATH")
     settings = settings_from(load_config({"out": out}, config=config))
@@ -1052,6 +1099,15 @@ def prune(
     old it is, as does the run latest points to; harvest export rebuilds the same
     dataset after a prune. Takes the state file's lock (exit 75 while a crawl runs).
     """
+    from harvest.config import load as load_config
+    from harvest.config import settings_from
+    from harvest.export.prune import (
+        parse_age,
+        plan_prune,
+        remove_run,
+    )
+    from harvest.state import RunLock
+
     settings = settings_from(load_config({"out": out}, config=config))
     age = parse_age(older_than) if older_than is not None else None
     with RunLock.for_state(settings.state_file).acquire("prune"):
@@ -1079,6 +1135,8 @@ def _console() -> Console:
 
 
 def _manifest_of(run_dir: Path) -> dict[str, Any]:
+    from harvest.write.run import read_manifest
+
     manifest = read_manifest(run_dir)
     if manifest is None:
         raise ConfigError(f"no run at {run_dir} (no readable manifest.json)")
@@ -1090,6 +1148,8 @@ def schema(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the records harvest writes."""
+    from harvest.models import record_schema
+
     text = json.dumps(record_schema(), indent=2, ensure_ascii=False) + "\n"
     if out is None:
         sys.stdout.write(text)

@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
+from harvest.constants import CONFIG_FILE
 from harvest.errors import ConfigError
 from harvest.export.formats import export_target
 from harvest.settings import Settings
 
 log = logging.getLogger("harvest")
 
-CONFIG_FILE = "harvest.toml"
 ENV_PREFIX = "HARVEST_"
 # Variables that are not settings: they may be set without being options.
 ENV_OTHERS = frozenset({"HARVEST_CONFIG", "HARVEST_DEBUG"})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -224,8 +223,3 @@ class Settings:
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
-
-
-def debug_enabled() -> bool:
-    """True when HARVEST_DEBUG asks for tracebacks of internal errors."""
-    return os.environ.get("HARVEST_DEBUG", "") not in ("", "0")

@@ -1,7 +1,7 @@
 """Fetching: the shared async HTTP client, its politeness and guards, and offline replay."""
 
+from harvest.constants import DEFAULT_USER_AGENT
 from harvest.fetch.client import (
-    DEFAULT_USER_AGENT,
     OUTCOMES,
     SKIPPED_OUTCOMES,
     FetchConfig,

@@ -34,7 +34,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from harvest._version import __version__
+from harvest.constants import DEFAULT_USER_AGENT
 from harvest.errors import FetchError, WriteError
 from harvest.fetch.decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
 from harvest.fetch.guard import AddressPolicy, BlockedAddressError
@@ -51,9 +51,6 @@ log = logging.getLogger("harvest.fetch")
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-DEFAULT_USER_AGENT = (
-    f"harvest/{__version__} (+https://github.com/harvest-scraper/harvest; research-data crawler)"
-)
 
 # What a fetch can end in. "Skipped" outcomes are harvest's choice (robots.txt,
 # scope, content type), not failures of the run.
