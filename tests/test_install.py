@@ -66,5 +66,5 @@ def test_the_example_config_is_the_documented_one_and_loads(tmp_path: Path) -> N
 def test_the_systemd_units_run_the_installed_tool() -> None:
     service = (ROOT / "examples" / "harvest.service").read_text(encoding="utf-8")
     timer = (ROOT / "examples" / "harvest.timer").read_text(encoding="utf-8")
-    assert "ExecStart=/home/harvest/.local/bin/harvest crawl --config /etc/harvest.toml" in service
+    assert "ExecStart=/usr/local/bin/harvest crawl --config /etc/harvest.toml" in service
     assert "SuccessExitStatus=75" in service and "OnCalendar=" in timer

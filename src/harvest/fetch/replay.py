@@ -44,11 +44,11 @@ def url_for(path: Path | str) -> str | None:
 
     The folder nearest the file that names a host harvest has a parser for wins, else
     the nearest that looks like a host name: folders above the site (a checkout under
-    ``my.data/`` or ``/tmp/tmp.x1Y2``) look like host names too.
+    ``my.data/`` or mktemp's ``tmp.x1Y2``) look like host names too.
 
     >>> url_for("fixtures/site/www.rand.org/pubs.html%3Fstart=0")
     'https://www.rand.org/pubs.html?start=0'
-    >>> url_for("/tmp/tmp.Xy12/my.data/site/www.rand.org/pubs/monographs/MG115.html")
+    >>> url_for("/scratch/tmp.Xy12/my.data/site/www.rand.org/pubs/monographs/MG115.html")
     'https://www.rand.org/pubs/monographs/MG115.html'
     >>> url_for("page.html") is None
     True
