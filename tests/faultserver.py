@@ -34,8 +34,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harvest.config._settings import Settings
 from harvest.fetch import url_for
-from harvest.settings import Settings
 
 HOST = "www.rand.org"
 PAGES = 5

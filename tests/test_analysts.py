@@ -26,7 +26,8 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the de
 import pytest
 from pydantic import BaseModel
 
-from harvest.fetch.client import OUTCOMES
+from harvest.config._settings import Settings
+from harvest.fetch._client import OUTCOMES
 from harvest.models import (
     Author,
     Download,
@@ -39,8 +40,7 @@ from harvest.models import (
     Topic,
     TopicEntry,
 )
-from harvest.pipeline import crawl
-from harvest.settings import Settings
+from harvest.run._runner import crawl
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "fixtures" / "site"

@@ -18,120 +18,176 @@ import harvest.state
 import harvest.write
 
 SRC = Path(harvest.__file__).parent
-# module (or package) -> harvest modules it must never import
+
+# The layers, lowest first: a part imports only from lower layers (and itself).
+#   0 the vocabulary: errors, record models, constants, log set-up
+#   1 pure value functions (str -> value | None)
+#   2 what harvest knows of each site
+#   3 the parts: settings, fetching, parsing, the state, writing, archives
+#   4 what uses the parts: a run (frontier, loop, recovery, reparse) and the contract
+#     around the records (validate, drift, export, report)
+#   5 the command line and the public namespace
+LAYERS: list[set[str]] = [
+    {"harvest._version", "harvest._constants", "harvest._logs", "harvest.errors", "harvest.models"},
+    {"harvest.normalize"},
+    {"harvest.sites"},
+    {
+        "harvest.config",
+        "harvest.fetch",
+        "harvest.parse",
+        "harvest.state",
+        "harvest.write",
+        "harvest.archive",
+    },
+    {"harvest.run", "harvest.contract"},
+    {"harvest.cli", "harvest.__main__", "harvest"},
+]
+# Imports between parts of one layer, each one way only.
+SIDEWAYS = {
+    ("harvest.archive", "harvest.fetch"),  # WARC replay is a fetch transport; the fetcher
+    # hands exchanges to a response hook and knows nothing of archives
+    ("harvest.run", "harvest.contract"),  # a run checks drift against the last one
+    ("harvest._constants", "harvest._version"),
+    ("harvest.__main__", "harvest.cli"),
+}
+# Narrower rules inside the layers: module (or package) -> what it must never import.
 FORBIDDEN = {
-    "models": {"harvest"},  # models import nothing of harvest
-    "normalize": {
-        "harvest.parse",
-        "harvest.fetch",
-        "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.models",
-        "harvest.crawl",
-        "harvest.settings",
-    },
-    "parse": {
-        "harvest.fetch",
-        "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.crawl",
-        "harvest.settings",
-    },
-    "fetch": {"harvest.parse", "harvest.write", "harvest.pipeline", "harvest.cli"},
-    "write": {"harvest.parse", "harvest.fetch", "harvest.pipeline", "harvest.cli"},
-    # parse workers run parse_page in other processes: nothing of the network or output
-    "workers": {"harvest.fetch", "harvest.write", "harvest.pipeline", "harvest.cli"},
+    "models": {"harvest"},  # the analysts' contract stands alone
+    "errors": {"harvest"},
+    "_logs": {"harvest"},
     # the processes and their sockets: what runs in them is handed in
-    "parse_workers": {"harvest"},
-    # the state knows nothing of pages, HTTP or output files: it stores what it is told
-    "state": {
-        "harvest.parse",
-        "harvest.fetch",
-        "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.models",
-    },
-    # raw pages in, raw pages out: archives never parse and never write records
-    "archive": {"harvest.parse", "harvest.write", "harvest.pipeline", "harvest.cli"},
-    # checking a file needs the contract only
-    "validate": {
-        "harvest.parse",
-        "harvest.fetch",
-        "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.state",
-    },
-    "logs": {"harvest"},
+    "parse/_pool": {"harvest"},
+    # a parse worker process imports this: nothing of the network, the state or output
+    "parse/_jobs": {"harvest.fetch", "harvest.write", "harvest.state", "harvest.archive"},
     # the policies of what a run asks for: pure functions of a page's history and the time
-    "schedule": {
-        "harvest.state",
+    "run/_schedule": {
+        "harvest.config",
         "harvest.fetch",
-        "harvest.parse",
-        "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.crawl",
         "harvest.models",
-    },
-    "discovery": {"harvest"},
-    # the export reads run folders and writes tables: no fetching, parsing or crawling
-    "export": {
-        "harvest.fetch",
         "harvest.parse",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.crawl",
         "harvest.state",
-    },
-    # the report reads what runs published (manifests, the export): it runs nothing
-    "report": {
-        "harvest.fetch",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.crawl",
-        "harvest.state",
-        "harvest.write.jsonl",
-    },
-    # the sitemap parser: bytes in, entries out; it may only decode (harvest.fetch.decode)
-    "sitemaps": {
-        "harvest.state",
-        "harvest.parse",
         "harvest.write",
-        "harvest.pipeline",
-        "harvest.cli",
-        "harvest.crawl",
-        "harvest.fetch.client",
     },
+    # the sitemap parser: bytes in, entries out; it may only decode
+    "run/_sitemaps": {"harvest.state", "harvest.parse", "harvest.write", "harvest.fetch._client"},
+    # the report reads what runs published (manifests, the export): it runs nothing
+    "contract/report": {"harvest.fetch", "harvest.run", "harvest.state", "harvest.write._jsonl"},
+    # checking a file needs the contract only
+    "contract/_validate": {"harvest.parse", "harvest.fetch", "harvest.write", "harvest.state"},
 }
 
 
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in sorted(SRC.rglob("*.py"))}
+
+
 def _imports(path: Path) -> set[str]:
+    """Every harvest module ``path`` imports, at the top, in a function or for type
+    checking alike (a hidden cycle is still a cycle)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                found.add(name if name in MODULES else node.module)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return found
+    return {name for name in found if name.split(".")[0] == "harvest"}
 
 
-def _files(name: str) -> list[Path]:
-    package = SRC / name
-    return sorted(package.rglob("*.py")) if package.is_dir() else [SRC / f"{name}.py"]
+def _part(module: str) -> str:
+    """The part of the layers a module belongs to: ``harvest.fetch._wire`` -> ``harvest.fetch``."""
+    if module in ("harvest", "harvest.__main__"):
+        return module
+    return ".".join(module.split(".")[:2])
+
+
+def _layer(part: str) -> int:
+    return next(number for number, parts in enumerate(LAYERS) if part in parts)
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = sorted({_part(module) for module in MODULES} - set().union(*LAYERS))
+    assert not unplaced, f"add {unplaced} to LAYERS"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down_the_layers(module: str) -> None:
+    part = _part(module)
+    for imported in _imports(MODULES[module]):
+        other = _part(imported)
+        if other == part or _layer(other) < _layer(part) or (part, other) in SIDEWAYS:
+            continue
+        pytest.fail(f"{module} (layer {_layer(part)}) imports {imported} (layer {_layer(other)})")
 
 
 @pytest.mark.parametrize("name", sorted(FORBIDDEN))
-def test_dependencies_point_one_way(name: str) -> None:
-    for path in _files(name):
+def test_narrower_rules_hold(name: str) -> None:
+    package = SRC / name
+    paths = sorted(package.rglob("*.py")) if package.is_dir() else [SRC / f"{name}.py"]
+    for path in paths:
         for module in _imports(path):
             for banned in FORBIDDEN[name]:
                 if module == banned or module.startswith(banned + "."):
-                    pytest.fail(f"{path.relative_to(SRC)} imports {module}")
+                    own = _module_name(path)
+                    if not (banned == "harvest" and module.startswith(own)):
+                        pytest.fail(f"{path.relative_to(SRC)} imports {module}")
+
+
+def test_no_import_cycle_between_modules() -> None:
+    # Importing harvest.a._b runs harvest.a first: a module depends on its parents too.
+    graph: dict[str, set[str]] = {}
+    for module, path in MODULES.items():
+        wanted = set()
+        for imported in _imports(path):
+            parts = imported.split(".")
+            wanted.update(".".join(parts[:k]) for k in range(2, len(parts) + 1))
+        graph[module] = {
+            name for name in wanted if name in MODULES and not module.startswith(name + ".")
+        } - {module}
+    assert not _cycles(graph)
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]
 
 
 @pytest.mark.parametrize(
@@ -157,28 +213,16 @@ def test_version_is_exposed() -> None:
 
 
 def test_a_parse_worker_imports_no_fetching_or_output() -> None:
-    # A worker process starts by importing harvest.workers: the package's names are
+    # A worker process starts by importing harvest.parse._jobs: the package's names are
     # loaded when used, so the fetcher, the pipeline and httpx stay out of it.
-    code = "import sys, harvest.workers; print(' '.join(sorted(sys.modules)))"
+    code = "import sys, harvest.parse._jobs; print(' '.join(sorted(sys.modules)))"
     found = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     loaded = [name for name in found if name.split(".")[0] in ("harvest", "httpx")]
     assert "harvest.parse" in loaded
-    unwanted = ("httpx", "harvest.fetch", "harvest.pipeline", "harvest.write", "harvest.cli")
+    unwanted = ("httpx", "harvest.fetch", "harvest.run._runner", "harvest.write", "harvest.cli")
     assert not [name for name in loaded if name.startswith(unwanted)]
-
-
-def test_harvest_crawl_is_the_crawl_function_whatever_was_imported_first() -> None:
-    # The submodule harvest.crawl shares the name; importing it must not replace the
-    # package's crawl (the names are loaded on first use).
-    code = (
-        "import harvest.crawl, harvest.pipeline, harvest\n"
-        "print(harvest.crawl is harvest.pipeline.crawl, callable(harvest.crawl))"
-    )
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert shown.stdout.split() == ["True", "True"]
-    assert harvest.crawl is harvest.pipeline.crawl
 
 
 def test_parse_page_takes_text_as_well_as_bytes() -> None:
@@ -201,7 +245,8 @@ def test_the_cli_starts_without_the_fetcher_parsers_or_duckdb() -> None:
         "import sys, harvest.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('httpx', 'httpcore', 'duckdb', 'selectolax', 'matplotlib', 'pydantic') "
-        "or m in ('harvest.pipeline', 'harvest.fetch', 'harvest.parse', 'harvest.export')))"
+        "or m in ('harvest.run._runner', 'harvest.fetch', 'harvest.parse', "
+        "'harvest.contract.export')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -325,7 +325,7 @@ def test_an_archive_that_fails_mid_run_fails_the_run_not_its_pages(
 ) -> None:
     # Issue 20, item 1: the archive's write error became robots_unreachable for every
     # page of a "complete" run that moved latest.
-    from harvest.archive.writer import WarcArchive
+    from harvest.archive._writer import WarcArchive
     from harvest.errors import WriteError
 
     def full(self: WarcArchive, *args: object, **kwargs: object) -> None:

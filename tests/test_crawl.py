@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harvest.crawl import CrawlQueue, Frontier, Request, Scope, is_listing
+from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, is_listing
 from harvest.state import State
 
 SCOPE = Scope.for_seeds(["https://www.rand.org/topics/security-cooperation.html"])

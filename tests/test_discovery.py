@@ -1,6 +1,6 @@
 """Discovery: a run walks newest-first listings only as far as they bring something new.
 
-The pure decisions (``harvest.discovery``) by table; then whole runs against a
+The pure decisions (``harvest.run._discovery``) by table; then whole runs against a
 catalogue served on 127.0.0.1 that grows between runs (``tests.catalogue``): the
 day after a first crawl, a run asks for the new items and the listing pages that
 show them, and not for the thousands of pages it already knows.
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from harvest import crawl_sync
-from harvest.discovery import Entry, next_step, order_problem
-from harvest.pipeline import RunResult
+from harvest.run._discovery import Entry, next_step, order_problem
+from harvest.run._runner import RunResult
 from tests.catalogue import FIRST_DAY, LISTING, Catalogue, item_path, listing_path, requests_of
 from tests.faultserver import HOST, FaultSite, fault_site, site_settings, slow
 

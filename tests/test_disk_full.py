@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+import harvest.write._jsonl as jsonl
 from harvest import crawl_sync
 from harvest.errors import WriteError
-from harvest.state.lock import RunLock
-from harvest.write import jsonl
+from harvest.state._lock import RunLock
 from tests.faultserver import HOST, fault_site, site_settings
 
 PAGES = 200

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from harvest.cli import main
-from harvest.pipeline import crawl_sync
-from harvest.settings import Settings
+from harvest.config._settings import Settings
+from harvest.run._runner import crawl_sync
 from tests.conftest import ROOT, SITE
 
 VOLATILE = {
@@ -190,7 +190,7 @@ def test_every_command_and_option_the_docs_show_exists() -> None:
 
 
 def test_the_options_without_a_flag_are_the_ones_the_docs_list() -> None:
-    from harvest.config import OPTIONS
+    from harvest.config._loader import OPTIONS
 
     flags = _cli_options()["crawl"]
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harvest.cli import main
-from harvest.drift import compare
+from harvest.contract._drift import compare
 from tests.faultserver import HOST, PAGES, TOPIC, fault_site, page, product_page, product_path
 from tests.test_runs import crawl, months_later
 

@@ -26,13 +26,13 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 from pydantic import BaseModel
 
-import harvest.export as export_module
+import harvest.contract.export as export_module
 from harvest.cli import main
-from harvest.export.columns import Mode, fields_of
-from harvest.export.tables import TABLES, columns_of
+from harvest.config._settings import Settings
+from harvest.contract.export._columns import Mode, fields_of
+from harvest.contract.export._tables import TABLES, columns_of
 from harvest.models import SCHEMA_VERSION, Author, Publication, Topic
-from harvest.pipeline import crawl_sync
-from harvest.settings import Settings
+from harvest.run._runner import crawl_sync
 from tests.conftest import ROOT, SITE
 
 MG115 = "https://www.rand.org/pubs/monographs/MG115.html"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.config import EXAMPLE, settings_from
-from harvest.config import load as load_config
+from harvest.config._loader import EXAMPLE, settings_from
+from harvest.config._loader import load as load_config
 from tests.conftest import ROOT, SITE
 
 DEV_ONLY = {"pytest", "hypothesis", "mypy", "ruff", "pandas", "pyarrow", "jsonschema", "trustme"}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harvest import Settings, crawl_sync
-from harvest.pipeline import RunResult
+from harvest.run._runner import RunResult
 from tests.conftest import SITE
 from tests.faultserver import HOST, RedirectToLoopback, fault_site, recorded_site
 

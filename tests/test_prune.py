@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from harvest.cli import main
-from harvest.pipeline import crawl_sync
-from harvest.settings import Settings
+from harvest.config._settings import Settings
+from harvest.run._runner import crawl_sync
 from tests.conftest import SITE
 
 GONE = "https://www.rand.org/blog/2020/07/are-us-japan-relations-on-the-rocks.html"

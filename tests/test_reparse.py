@@ -24,10 +24,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 from harvest import crawl_sync
 from harvest.archive import WarcArchive
-from harvest.archive.reader import scan_warc
-from harvest.config import load, settings_from
-from harvest.reparse import reparse
-from harvest.settings import Settings
+from harvest.archive._reader import scan_warc
+from harvest.config._loader import load, settings_from
+from harvest.config._settings import Settings
+from harvest.run._reparse import reparse
 from tests.faultserver import HOST, FaultSite, fault_site, recorded_site, redirect, site_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,10 +21,10 @@ import pytest
 from PIL import Image
 
 from harvest.cli import main
-from harvest.drift import compare
-from harvest.export import summarize
-from harvest.pipeline import crawl_sync
-from harvest.settings import Settings
+from harvest.config._settings import Settings
+from harvest.contract._drift import compare
+from harvest.contract.export import summarize
+from harvest.run._runner import crawl_sync
 from tests.browser import blank_share, chromium, colours, render
 from tests.conftest import SITE
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from harvest import crawl_sync
-from harvest.pipeline import RunResult
+from harvest.run._runner import RunResult
 from tests.faultserver import (
     HOST,
     PAGES,

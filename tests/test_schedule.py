@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from harvest import crawl_sync
 from harvest.cli import main
+from harvest.config._settings import Settings
 from harvest.errors import ConfigError
-from harvest.schedule import DAY, RevisitPolicy, Visit, next_visit, phase, read_stamp
-from harvest.settings import Settings
-from harvest.state import STATE_VERSION, State
+from harvest.run._schedule import DAY, RevisitPolicy, Visit, next_visit, phase
+from harvest.state import STATE_VERSION, State, read_stamp
 from tests.catalogue import FIRST_DAY, Catalogue, listing_path
 from tests.faultserver import fault_site, site_settings
 

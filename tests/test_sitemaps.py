@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import harvest.sitemaps
+import harvest.run._sitemaps
 from harvest.errors import ParseError
-from harvest.sitemaps import (
+from harvest.run._sitemaps import (
     MAX_URL_LENGTH,
     Sitemap,
     SitemapEntry,
@@ -350,4 +350,4 @@ def test_sitemap_like_fragments_give_a_sitemap_or_a_sitemap_error(
 
 
 def test_the_docstring_examples_hold() -> None:
-    assert doctest.testmod(harvest.sitemaps).failed == 0
+    assert doctest.testmod(harvest.run._sitemaps).failed == 0

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harvest.config import EXAMPLE, load, settings_from
+from harvest.config._loader import EXAMPLE, load, settings_from
 from harvest.errors import ConfigError, LockHeldError
 from harvest.state import STATE_VERSION, PageUpdate, RunLock, State
 from harvest.write import FILES, RunWriter
-from harvest.write.run import recover_run
+from harvest.write._run import recover_run
 
 # -- the store ---------------------------------------------------------------------------
 
@@ -212,7 +212,7 @@ def test_unknown_environment_variables_are_a_warning_with_a_hint(
 
 def test_every_option_is_documented() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text("utf-8")
-    from harvest.config import OPTIONS
+    from harvest.config._loader import OPTIONS
 
     missing = [option.name for option in OPTIONS if f"`{option.name}`" not in doc]
     assert not missing

@@ -17,12 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-import harvest.validate
-from harvest.errors import ConfigError
-from harvest.models import SCHEMA_VERSION, Author, ErrorRecord, Publication, Topic, TopicEntry
-from harvest.pipeline import RunResult, crawl
-from harvest.settings import Settings
-from harvest.validate import (
+import harvest.contract._validate
+from harvest.config._settings import Settings
+from harvest.contract._validate import (
     LineProblem,
     Summary,
     check_line,
@@ -30,6 +27,9 @@ from harvest.validate import (
     validate_files,
     validate_stream,
 )
+from harvest.errors import ConfigError
+from harvest.models import SCHEMA_VERSION, Author, ErrorRecord, Publication, Topic, TopicEntry
+from harvest.run._runner import RunResult, crawl
 from tests.conftest import ROOT, SITE
 from tests.strategies import RECORDS
 
@@ -201,7 +201,7 @@ def test_a_newer_minor_version_is_named_when_its_record_does_not_fit() -> None:
 
 
 def test_an_over_long_line_is_skipped_unread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(harvest.validate, "MAX_LINE_BYTES", 64)
+    monkeypatch.setattr(harvest.contract._validate, "MAX_LINE_BYTES", 64)
     small = b'{"kind": "x"}\n'
     problems = _problems(small + b"[" * 1000 + b"\n" + small + b"x" * 100)
     assert [(p.line, p.category) for p in problems] == [
@@ -308,7 +308,7 @@ def test_validate_file_is_lazy_and_memory_stays_flat(tmp_path: Path) -> None:
 
 
 def test_validate_imports_only_the_models_and_errors_of_harvest() -> None:
-    tree = ast.parse(Path(harvest.validate.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(harvest.contract._validate.__file__).read_text(encoding="utf-8"))
     ours = {
         node.module
         for node in ast.walk(tree)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harvest import Settings, crawl_sync, workers
-from harvest.parse_workers import ParseWorkers
-from harvest.workers import WORKER_NICE, ParseJob, Parser, parse_job
+import harvest.parse._jobs as workers
+from harvest import Settings, crawl_sync
+from harvest.parse._jobs import WORKER_NICE, ParseJob, Parser, parse_job
+from harvest.parse._pool import ParseWorkers
 from tests.conftest import SITE
 
 
@@ -151,7 +152,7 @@ def _sleepy(job: object) -> object:
 
 
 def test_a_job_past_the_time_limit_kills_its_worker_and_another_takes_its_place() -> None:
-    from harvest.parse_workers import WorkerGoneError, WorkerTimeoutError
+    from harvest.parse._pool import WorkerGoneError, WorkerTimeoutError
 
     async def go() -> None:
         pool = ParseWorkers(1, _sleepy, context=workers.forkserver())
@@ -196,7 +197,7 @@ def test_the_parser_turns_a_timeout_into_a_parse_timeout_result() -> None:
 
 
 def test_a_page_nested_past_the_limit_is_a_parse_timeout_in_every_mode(tmp_path: Path) -> None:
-    from harvest.parse.depth import MAX_DEPTH
+    from harvest.parse._depth import MAX_DEPTH
 
     body = b"<!DOCTYPE html><html><body>" + b"<div>" * 100_000 + b"</body></html>"  # 500 KB
     job = ParseJob(

@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from procstat import cpu_model  # noqa: E402
 
+from harvest.config._settings import Settings  # noqa: E402
 from harvest.models import SCHEMA_VERSION, ErrorRecord, utc_text  # noqa: E402
-from harvest.pipeline import crawl_sync  # noqa: E402
-from harvest.settings import Settings  # noqa: E402
+from harvest.run._runner import crawl_sync  # noqa: E402
 
 START = datetime(2026, 1, 1, 2, 30, tzinfo=UTC)
 

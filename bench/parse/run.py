@@ -34,7 +34,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from harvest.models import Publication, Topic
 from harvest.parse import parse_page
-from harvest.parse.html import load_html
+from harvest.parse._html import load_html
 
 Contender = Callable[[Page], object]
 

@@ -55,7 +55,9 @@ MEDIANS = (  # over the repeats of a size
 )
 PEAKS = ("peak_tree_pss_mib", "peak_main_rss_mib")  # the highest of the repeats
 # What a reparse imports, in the main process and the forkserver: compiled before timing.
-WARM_UP = "import harvest.cli, harvest.reparse, harvest.workers, multiprocessing.forkserver"
+WARM_UP = (
+    "import harvest.cli, harvest.run._reparse, harvest.parse._jobs, multiprocessing.forkserver"
+)
 FILES = {"publication": "publications.jsonl", "topic": "topics.jsonl", "error": "errors.jsonl"}
 
 

@@ -4,23 +4,23 @@ Library use::
 
     import harvest
     parsed = harvest.parse_page(url, body)        # one page -> record
-    result = harvest.crawl_sync(harvest.Settings(replay_dir=Path("fixtures/site")))
+    settings = harvest.load_config(replay="fixtures/site", max_pages=50)
+    result = harvest.crawl_sync(settings)         # one run, published under out
 
 The names below are imported when first used: a parse worker process imports
-``harvest.workers`` and, through this package, would otherwise load the fetcher,
-the pipeline and httpx it never uses (half of its start-up).
+``harvest.parse._jobs`` and, through this package, would otherwise load the fetcher,
+the run loop and httpx it never uses (half of its start-up).
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from harvest._version import __version__
 
 if TYPE_CHECKING:
+    from harvest.config import Settings, load_config
     from harvest.errors import ConfigError, FetchError, HarvestError, ParseError, WriteError
     from harvest.models import (
         SCHEMA_VERSION,
@@ -36,8 +36,7 @@ if TYPE_CHECKING:
         record_schema,
     )
     from harvest.parse import Parsed, parse_page
-    from harvest.pipeline import RunResult, crawl, crawl_sync
-    from harvest.settings import Settings
+    from harvest.run import RunResult, crawl, crawl_sync
 
 # public name -> the module it comes from
 _WHERE = {
@@ -61,8 +60,8 @@ _WHERE = {
         "models",
     ),
     **dict.fromkeys(("Parsed", "parse_page"), "parse"),
-    **dict.fromkeys(("RunResult", "crawl", "crawl_sync"), "pipeline"),
-    "Settings": "settings",
+    **dict.fromkeys(("RunResult", "crawl", "crawl_sync"), "run"),
+    **dict.fromkeys(("Settings", "load_config"), "config"),
 }
 
 __all__ = [
@@ -87,6 +86,7 @@ __all__ = [
     "__version__",
     "crawl",
     "crawl_sync",
+    "load_config",
     "parse_page",
     "record_schema",
 ]
@@ -103,27 +103,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """``harvest.crawl`` is the ``crawl`` function, whatever was imported first.
-
-    The submodule ``harvest.crawl`` has the same name, and importing it sets the
-    package's attribute to the module. A name loaded on first use would then be
-    shadowed; this property keeps the function (the submodule stays importable as
-    ``harvest.crawl`` in import statements, which look in ``sys.modules``).
-    """
-
-    @property
-    def crawl(self) -> Any:
-        if "_crawl" not in self.__dict__:
-            self.__dict__["_crawl"] = __getattr__("crawl")
-        return self.__dict__["_crawl"]
-
-    @crawl.setter
-    def crawl(self, value: Any) -> None:
-        if not isinstance(value, types.ModuleType):  # the import system's binding: ignored
-            self.__dict__["_crawl"] = value
-
-
-sys.modules[__name__].__class__ = _Package

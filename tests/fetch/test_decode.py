@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harvest.fetch.decode import BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.fetch._decode import BodyTooLargeError, BoundedDecoder, DecodeError
 
 TEXT = b"<html><body>" + b"Security cooperation. " * 400 + b"</body></html>"
 ENCODERS = {

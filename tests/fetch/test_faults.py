@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from harvest import crawl_sync
-from harvest.pipeline import RunResult
+from harvest.run._runner import RunResult
 from tests.faultserver import (
     HOST,
     PAGES,
@@ -370,8 +370,8 @@ def test_a_seed_that_resolves_to_loopback_is_a_blocked_address_not_a_robots_fail
 ) -> None:
     # www.rand.org resolves to 127.0.0.1 here, and the user pinned nothing: the
     # guard refuses it, and says so; robots.txt is not asked again (defect 5).
-    from harvest.fetch.guard import AddressPolicy
-    from harvest.fetch.wire import WireTransport
+    from harvest.fetch._guard import AddressPolicy
+    from harvest.fetch._wire import WireTransport
 
     async def to_loopback(host: str, port: int) -> list[str]:
         return ["127.0.0.1"]

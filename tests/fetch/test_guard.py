@@ -9,8 +9,8 @@ import pytest
 
 from harvest.errors import FetchError
 from harvest.fetch import FetchConfig, Fetcher
-from harvest.fetch.guard import AddressPolicy, checked_addresses, is_public
-from harvest.fetch.wire import WireTransport
+from harvest.fetch._guard import AddressPolicy, checked_addresses, is_public
+from harvest.fetch._wire import WireTransport
 from tests.faultserver import HOST, TOPIC, fault_site
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from harvest.fetch import retry_after_s
-from harvest.fetch.politeness import Gates, HostGate
+from harvest.fetch._politeness import Gates, HostGate
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 

@@ -15,10 +15,10 @@ import pytest
 import trustme
 
 from harvest import crawl_sync
+from harvest.config._settings import Settings
 from harvest.errors import ConfigError
-from harvest.fetch.guard import AddressPolicy, BlockedAddressError
-from harvest.fetch.wire import Proxies, WireTransport
-from harvest.settings import Settings
+from harvest.fetch._guard import AddressPolicy, BlockedAddressError
+from harvest.fetch._wire import Proxies, WireTransport
 from tests.faultserver import HOST, PAGES, TOPIC, fault_site, product_path
 from tests.proxyserver import forward_proxy
 

@@ -10,7 +10,7 @@ import pytest
 
 from harvest.errors import FetchError
 from harvest.fetch import FetchConfig, Fetcher
-from harvest.fetch.robots import MAX_ROBOTS_BYTES, RobotsRules
+from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
 
 ORIGIN = "https://www.rand.org"
 RULES = b"""# harvest tests

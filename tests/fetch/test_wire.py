@@ -17,8 +17,8 @@ import httpx
 import pytest
 import trustme
 
-from harvest.fetch.guard import AddressPolicy
-from harvest.fetch.wire import WireTransport
+from harvest.fetch._guard import AddressPolicy
+from harvest.fetch._wire import WireTransport
 
 MAX_HEAD_BYTES = 100 * 1024  # h11's bound on a response head, a chunk line or the trailers
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Server"], Awaitable[None]]

@@ -1,4 +1,4 @@
-"""Table tests for harvest.normalize.captions (captions from rand.org topic pages)."""
+"""Table tests for harvest.normalize._captions (captions from rand.org topic pages)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize import captions
-from harvest.normalize.captions import clean_credit, split_caption
+import harvest.normalize._captions as captions
+from harvest.normalize._captions import clean_credit, split_caption
 
 ERDOGAN = (
     "Turkish President Recep Tayyip Erdoğan speaks during a ceremony marking the second "

@@ -1,4 +1,4 @@
-"""Table tests for harvest.normalize.dates.parse_date."""
+"""Table tests for harvest.normalize._dates.parse_date."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize.dates import _FORMS, parse_date
+from harvest.normalize._dates import _FORMS, parse_date
 
 ROWS: list[tuple[str | None, str | None]] = [
     # Month name, day, year.

@@ -1,10 +1,10 @@
-"""Table tests for harvest.normalize.money.parse_price."""
+"""Table tests for harvest.normalize._money.parse_price."""
 
 from __future__ import annotations
 
 import pytest
 
-from harvest.normalize.money import parse_price
+from harvest.normalize._money import parse_price
 
 # (text, (amount, currency) or None)
 ROWS: list[tuple[str | None, tuple[str, str] | None]] = [

@@ -1,4 +1,4 @@
-"""Table tests for harvest.normalize.names."""
+"""Table tests for harvest.normalize._names."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize import names
-from harvest.normalize.names import AuthorList, parse_author_list, person_name
+import harvest.normalize._names as names
+from harvest.normalize._names import AuthorList, parse_author_list, person_name
 
 
 def _authors(*names: str) -> AuthorList:

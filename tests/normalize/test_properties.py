@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -168,12 +166,3 @@ def test_author_names_are_clean(text: str) -> None:
         assert authors.names
         assert authors.role in {"author", "editor"}
         assert all(person_name(name) == name for name in authors.names)
-
-
-@pytest.mark.parametrize(
-    "module", ["text", "dates", "sizes", "money", "names", "captions", "urls", "_numbers"]
-)
-def test_docstring_examples_hold(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"harvest.normalize.{module}"))
-    assert result.failed == 0
-    assert result.attempted > 0

@@ -1,10 +1,10 @@
-"""Table tests for harvest.normalize.sizes.parse_size (1 KB = 1024 bytes)."""
+"""Table tests for harvest.normalize._sizes.parse_size (1 KB = 1024 bytes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from harvest.normalize.sizes import parse_size
+from harvest.normalize._sizes import parse_size
 
 KB, MB, GB, TB = 1024, 1024**2, 1024**3, 1024**4
 

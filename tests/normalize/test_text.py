@@ -1,4 +1,4 @@
-"""Table tests for harvest.normalize.text."""
+"""Table tests for harvest.normalize._text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize.text import _clean_full, clean_paragraphs, clean_text
+from harvest.normalize._text import _clean_full, clean_paragraphs, clean_text
 
 # (function, input, expected)
 ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [

@@ -1,4 +1,4 @@
-"""Table tests for harvest.normalize.urls."""
+"""Table tests for harvest.normalize._urls."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize import urls
-from harvest.normalize.urls import absolute_url, canonical_url, host_of, is_http_url
+import harvest.normalize._urls as urls
+from harvest.normalize._urls import absolute_url, canonical_url, host_of, is_http_url
 
 BASE = "https://www.rand.org/topics/china.html"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import harvest.parse._product as product
 from harvest.normalize._words import first_word, search_from_words
-from harvest.parse import product
 
 PATTERNS = [
     (product._SPONSOR, product._SPONSOR_WORDS),

@@ -15,7 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 from harvest.errors import ParseError
 from harvest.fetch import url_for
 from harvest.parse import parse_page
-from harvest.parse.html import load_html
+from harvest.parse._html import load_html
 from tests.conftest import SITE, site_pages
 
 MG115 = SITE / "www.rand.org/pubs/monographs/MG115.html"

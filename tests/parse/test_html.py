@@ -16,11 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+import harvest.parse._commentary as commentary
+import harvest.parse._listing as listing
+import harvest.parse._product as product
+import harvest.parse._publication as publication
 from harvest.normalize import clean_paragraphs
-from harvest.parse import commentary, listing, parse_page, product, publication
-from harvest.parse.classify import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
-from harvest.parse.finder import Finder, anchor_of, unique
-from harvest.parse.html import (
+from harvest.parse import parse_page
+from harvest.parse._classify import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
+from harvest.parse._finder import Finder, anchor_of, unique
+from harvest.parse._html import (
     _SPACE_AFTER_OPEN,
     _SPACE_BEFORE_CLOSE,
     _SPACE_BY_MARK,

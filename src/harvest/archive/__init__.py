@@ -1,14 +1,14 @@
 """Raw responses kept as WARC (ISO 28500) files, read back, and replayed offline."""
 
-from harvest.archive.reader import (
+from harvest.archive._reader import (
     WARC_SUFFIXES,
     ArchivedPage,
     ArchiveProblem,
     OnProblem,
     iter_archive,
 )
-from harvest.archive.transport import WarcReplayTransport, replay_transport
-from harvest.archive.writer import DEFAULT_MAX_FILE_BYTES, WarcArchive, stored_headers
+from harvest.archive._transport import WarcReplayTransport, replay_transport
+from harvest.archive._writer import DEFAULT_MAX_FILE_BYTES, WarcArchive, stored_headers
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",

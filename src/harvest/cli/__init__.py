@@ -12,8 +12,10 @@ import sys
 
 import typer
 
-from harvest.cli import crawl, pages, reparse, runs  # noqa: F401  # they register
-from harvest.cli.common import (
+from harvest._constants import debug_enabled
+from harvest._logs import configure as configure_logs
+from harvest.cli import _crawl, _pages, _reparse, _runs  # noqa: F401  # they register
+from harvest.cli._common import (
     _LOG_FILE,
     _LOGS,
     EXIT_FAILED,
@@ -26,9 +28,7 @@ from harvest.cli.common import (
     _error,
     app,
 )
-from harvest.constants import debug_enabled
 from harvest.errors import ConfigError, HarvestError, LockHeldError
-from harvest.logs import configure as configure_logs
 
 __all__ = ["app", "main"]
 

@@ -1,7 +1,7 @@
 """Fetching: the shared async HTTP client, its politeness and guards, and offline replay."""
 
-from harvest.constants import DEFAULT_USER_AGENT
-from harvest.fetch.client import (
+from harvest._constants import DEFAULT_USER_AGENT
+from harvest.fetch._client import (
     OUTCOMES,
     SKIPPED_OUTCOMES,
     FetchConfig,
@@ -11,17 +11,20 @@ from harvest.fetch.client import (
     is_html,
     retry_after_s,
 )
-from harvest.fetch.replay import ReplayTransport, path_for, url_for
+from harvest.fetch._exchange import Exchange, ResponseHook
+from harvest.fetch._replay import ReplayTransport, path_for, url_for
 
 __all__ = [
     "DEFAULT_USER_AGENT",
     "OUTCOMES",
     "SKIPPED_OUTCOMES",
+    "Exchange",
     "FetchConfig",
     "FetchStats",
     "FetchedPage",
     "Fetcher",
     "ReplayTransport",
+    "ResponseHook",
     "is_html",
     "path_for",
     "retry_after_s",

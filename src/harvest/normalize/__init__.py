@@ -16,19 +16,20 @@ Every function takes ``str | None`` and returns a value or ``None`` on junk.
 
 from __future__ import annotations
 
-from harvest.normalize.captions import clean_credit, split_caption
-from harvest.normalize.dates import parse_date
-from harvest.normalize.identifiers import parse_doi, parse_isbn
-from harvest.normalize.money import ParsedPrice, parse_price
-from harvest.normalize.names import AuthorList, parse_author_list, person_name
-from harvest.normalize.sizes import parse_size
-from harvest.normalize.text import clean_paragraphs, clean_text
-from harvest.normalize.urls import (
+from harvest.normalize._captions import clean_credit, split_caption
+from harvest.normalize._dates import parse_date
+from harvest.normalize._identifiers import parse_doi, parse_isbn
+from harvest.normalize._money import ParsedPrice, parse_price
+from harvest.normalize._names import AuthorList, parse_author_list, person_name
+from harvest.normalize._sizes import parse_size
+from harvest.normalize._text import clean_paragraphs, clean_text
+from harvest.normalize._urls import (
     absolute_url,
     canonical_url,
     host_of,
     in_scope_origin,
     is_http_url,
+    is_ip_literal,
     origin_of,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "host_of",
     "in_scope_origin",
     "is_http_url",
+    "is_ip_literal",
     "origin_of",
     "parse_author_list",
     "parse_date",

@@ -16,14 +16,14 @@ from selectolax.lexbor import LexborHTMLParser
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
 from harvest.normalize import canonical_url
-from harvest.parse.base import Provenance
-from harvest.parse.classify import PageKind, classify, is_supported_host
-from harvest.parse.commentary import CommentaryPage
-from harvest.parse.depth import MAX_DEPTH, too_deep
-from harvest.parse.finder import Finder
-from harvest.parse.html import drop_site_chrome, load_html
-from harvest.parse.listing import ListingPage
-from harvest.parse.product import ProductPage
+from harvest.parse._base import Provenance
+from harvest.parse._classify import PageKind, classify, is_supported_host
+from harvest.parse._commentary import CommentaryPage
+from harvest.parse._depth import MAX_DEPTH, too_deep
+from harvest.parse._finder import Finder
+from harvest.parse._html import drop_site_chrome, load_html
+from harvest.parse._listing import ListingPage
+from harvest.parse._product import ProductPage
 
 __all__ = [
     "PageKind",
@@ -107,18 +107,18 @@ def parse_page(
     }
     try:
         if kind == "listing":
-            return _listing(ListingPage(tree, canonical, find), common)
+            return _listing_parsed(ListingPage(tree, canonical, find), common)
         page = (
             CommentaryPage(tree, canonical, find)
             if kind == "commentary"
             else ProductPage(tree, canonical, find)
         )
-        return _publication(kind, page, common)
+        return _publication_parsed(kind, page, common)
     except ValidationError as exc:
         raise ParseError(f"invalid {kind} record: {_first_error(exc)}", url=canonical) from exc
 
 
-def _publication(
+def _publication_parsed(
     kind: PageKind, page: ProductPage | CommentaryPage, common: dict[str, object]
 ) -> Parsed:
     title = page.title()
@@ -155,7 +155,7 @@ def _publication(
     return Parsed(kind, record, (), dict(page.provenance))
 
 
-def _listing(page: ListingPage, common: dict[str, object]) -> Parsed:
+def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
     name, entries = page.name(), page.entries()
     if not name:
         raise ParseError("listing page without a name (no h1)", url=page.url)

@@ -1,0 +1,750 @@
+"""The fetcher: one shared ``httpx.AsyncClient``, polite, retried, bounded, and counted.
+
+A fetch is: robots.txt check -> request (retried) -> redirect hop (checked,
+then robots and request again) ... -> body read within the size bound. Each
+request waits for its host's slot and turn (``politeness``), then a global slot.
+httpx and tenacity exceptions are converted here, once, into ``FetchError``
+with an ``outcome`` word that the manifest counts. Tests and offline runs swap
+the *transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from types import TracebackType
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_any,
+    stop_before_delay,
+    wait_random_exponential,
+)
+from tenacity.stop import stop_base
+
+from harvest._constants import DEFAULT_USER_AGENT
+from harvest.errors import FetchError, WriteError
+from harvest.fetch._decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.fetch._exchange import Exchange, ResponseHook
+from harvest.fetch._guard import AddressPolicy, BlockedAddressError
+from harvest.fetch._politeness import Gates, Turn
+from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
+from harvest.fetch._wire import Proxies, WireTransport
+from harvest.normalize import host_of, in_scope_origin, origin_of
+
+log = logging.getLogger("harvest.fetch")
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+# What a fetch can end in. "Skipped" outcomes are harvest's choice (robots.txt,
+# scope, content type), not failures of the run.
+OUTCOMES = {
+    "ok": "the page was fetched",
+    "not_modified": "a conditional request answered 304: the page is as last fetched",
+    "http_error": "the server answered an error status (4xx, or 5xx after the retries)",
+    "timeout": "connect, read or total deadline passed (after the retries)",
+    "network": "the connection failed, was reset or the body was cut short",
+    "too_large": "the body, decoded, passed the size bound",
+    "bad_encoding": "the body was not valid in its Content-Encoding",
+    "blocked_address": "the host resolved to a loopback, private or link-local address",
+    "redirect_loop": "a redirect led back to a URL of the same chain",
+    "too_many_redirects": "more redirects than the hop limit",
+    "retry_after_too_long": "the server asked to wait longer than the Retry-After cap",
+    "robots_unreachable": "robots.txt answered 5xx or nothing: the host is disallowed",
+    "robots_disallowed": "robots.txt disallows the URL",
+    "redirect_offsite": "a redirect to a host outside the allowed hosts, not followed",
+    "duplicate": "a redirect to a URL this run has fetched already, not followed",
+    "not_html": "the content type is not HTML: recorded, not parsed",
+}
+SKIPPED_OUTCOMES = frozenset({"robots_disallowed", "redirect_offsite", "not_html"})
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """How the fetcher behaves; a small value object built from Settings."""
+
+    concurrency: int = 8
+    per_host_concurrency: int = 2
+    delay_s: float = 1.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    deadline_s: float = 60.0
+    attempts: int = 3
+    retry_budget_s: float = 120.0
+    backoff_s: float = 0.5
+    backoff_max_s: float = 30.0
+    retry_after_cap_s: float = 120.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    obey_robots: bool = True
+    robots_retry_s: float = 300.0
+    allowed_hosts: frozenset[str] = frozenset()
+    resolve: tuple[tuple[str, str], ...] = ()
+    origins: frozenset[tuple[str, str, int]] = frozenset()  # non-default ports in scope
+    proxy: str | None = None  # None: HTTP_PROXY, HTTPS_PROXY ... from the environment
+    http2: bool = False
+
+    @property
+    def robots_agent(self) -> str:
+        """The product token robots.txt groups are matched against ("harvest")."""
+        return self.user_agent.split("/", 1)[0].split()[0] if self.user_agent.strip() else "*"
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A response as harvest keeps it."""
+
+    url: str
+    final_url: str
+    status: int
+    content_type: str | None
+    body: bytes
+    fetched_at: datetime
+    elapsed_s: float
+    attempts: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FetchStats:
+    """Every request and every fetch outcome of a run, for the manifest."""
+
+    requests: int = 0
+    retries: int = 0
+    replays: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    bytes: int = 0
+    wire_bytes: int = 0
+    seconds: float = 0.0
+    robots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "replays": self.replays,
+            "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "bytes": self.bytes,
+            "wire_bytes": self.wire_bytes,
+            "seconds": round(self.seconds, 3),
+            "robots": self.robots,
+        }
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    fetched_at: datetime
+    body: bytes = b""
+    location: str | None = None
+
+
+class _RetryableStatusError(Exception):
+    def __init__(self, status: int, retry_after_s: float | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after_s = retry_after_s
+
+
+class _CookieJar(httpx.Cookies):
+    """httpx's cookie jar, which reads a response only when it sets a cookie.
+
+    httpx hands every response to ``http.cookiejar`` through urllib request and
+    response wrappers, ~0.09 ms of the event loop's CPU a page, to find nothing on
+    almost every page. The jar reads ``Set-Cookie`` alone (``Set-Cookie2`` only
+    under RFC 2965 rules, which ``DefaultCookiePolicy`` leaves off): a response
+    without it adds nothing.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+class _StopOnLongRetryAfter(stop_base):
+    """Give up at once when the server asks to wait longer than the cap."""
+
+    def __init__(self, cap_s: float) -> None:
+        self.cap_s = cap_s
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        return (
+            isinstance(exc, _RetryableStatusError)
+            and exc.retry_after_s is not None
+            and exc.retry_after_s > self.cap_s
+        )
+
+
+class _DeadlineError(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within the {seconds:g} s deadline")
+
+
+def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks to wait (delta-seconds or HTTP date), or None.
+
+    >>> retry_after_s("2"), retry_after_s("soon")
+    (2.0, None)
+    >>> retry_after_s("Wed, 21 Oct 2026 07:28:05 GMT", datetime(2026, 10, 21, 7, 28, tzinfo=UTC))
+    5.0
+    """
+    text = (value or "").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class Fetcher:
+    """Fetch pages concurrently, politely and within bounds; see the module docstring."""
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        on_response: ResponseHook | None = None,
+    ) -> None:
+        self.config = config
+        self.on_response = on_response
+        self.stats = FetchStats()
+        self._global = asyncio.Semaphore(config.concurrency)
+        self._gates = Gates(config.per_host_concurrency, config.delay_s)
+        self._robots: dict[str, RobotsRules] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        if transport is None:
+            policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
+            transport = WireTransport(
+                policy,
+                max_idle_per_origin=config.concurrency,
+                http2=config.http2,
+                proxies=_proxies(config.proxy),
+                on_replay=self._count_replay,
+            )
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            headers={
+                "user-agent": config.user_agent,
+                "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                "accept-encoding": ACCEPT_ENCODING,
+            },
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout_s,
+                read=config.read_timeout_s,
+                write=config.read_timeout_s,
+                pool=None,  # the slots above already bound what waits for a connection
+            ),
+            follow_redirects=False,  # followed by hand, each hop checked
+            trust_env=False,  # proxies are the transport's (guarded); no netrc
+        )
+        # The client copies a jar it is given (or set) into a plain httpx.Cookies.
+        self._client._cookies = _CookieJar()
+
+    def _count_replay(self) -> None:
+        """A request sent again on a fresh connection after a stale one: a request too."""
+        self.stats.requests += 1
+        self.stats.replays += 1
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._client.aclose()
+
+    def host_delays(self) -> dict[str, float]:
+        """The delay between requests each host ended the run with."""
+        return self._gates.delays()
+
+    async def fetch(
+        self,
+        url: str,
+        validators: dict[str, str] | None = None,
+        *,
+        claim: Callable[[str], bool] | None = None,
+    ) -> FetchedPage:
+        """GET an HTML page; FetchError (with ``outcome`` and ``attempts``) when not had.
+
+        ``validators`` (If-None-Match, If-Modified-Since) make the request
+        conditional: a page not modified comes back with status 304 and no body.
+        ``claim(target)`` is asked before a redirect is followed; False (the crawl has
+        that URL already) ends the fetch with outcome "duplicate", so no URL is
+        fetched twice in a run.
+        """
+        started = time.perf_counter()
+        try:
+            page = await self._follow(
+                url,
+                expect_html=True,
+                robots=self.config.obey_robots,
+                headers=validators,
+                claim=claim,
+            )
+        except FetchError as exc:
+            self.stats.outcomes[exc.outcome] += 1
+            self.stats.seconds += time.perf_counter() - started
+            raise
+        elapsed = time.perf_counter() - started
+        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
+        self.stats.bytes += len(page.body)
+        self.stats.seconds += elapsed
+        return replace(page, elapsed_s=elapsed)
+
+    async def fetch_file(self, url: str, validators: dict[str, str] | None = None) -> FetchedPage:
+        """GET a file that is not a page (a sitemap): robots.txt, bounds and retries as
+        for a page, any content type; FetchError when not had."""
+        started = time.perf_counter()
+        try:
+            page = await self._follow(
+                url, expect_html=False, robots=self.config.obey_robots, headers=validators
+            )
+        except FetchError as exc:
+            self.stats.outcomes[exc.outcome] += 1
+            raise
+        finally:
+            self.stats.seconds += time.perf_counter() - started
+        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
+        self.stats.bytes += len(page.body)
+        return page
+
+    async def sitemaps_of(self, url: str) -> list[str]:
+        """The ``Sitemap:`` lines of the robots.txt of ``url``'s host, as absolute URLs."""
+        rules = await self._robots_for(url)
+        if rules.parser is None:
+            return []
+        return [str(httpx.URL(url).join(line)) for line in rules.parser.sitemaps]
+
+    async def _follow(
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        robots: bool,
+        headers: dict[str, str] | None = None,
+        claim: Callable[[str], bool] | None = None,
+        keep: int | None = None,
+    ) -> FetchedPage:
+        chain, current, attempts = [url], url, 0
+        while True:
+            try:
+                if robots:
+                    await self._obey_robots(current)
+                answer, tries = await self._request(
+                    current,
+                    expect_html=expect_html,
+                    headers=headers if current == url else None,
+                    keep=keep,
+                )
+            except FetchError as exc:
+                exc.attempts += attempts
+                raise
+            attempts += tries
+            if answer.location is None:
+                break
+            current = self._next_hop(chain, answer, attempts)
+            if claim is not None and not claim(current):
+                raise FetchError(
+                    f"redirect to {current}, fetched already in this run",
+                    url=url,
+                    status=answer.status,
+                    outcome="duplicate",
+                    attempts=attempts,
+                )
+        return FetchedPage(
+            url=url,
+            final_url=current,
+            status=answer.status,
+            content_type=answer.headers.get("content-type"),
+            body=answer.body,
+            fetched_at=answer.fetched_at,
+            elapsed_s=0.0,
+            attempts=attempts,
+            headers=dict(answer.headers),
+        )
+
+    def _next_hop(self, chain: list[str], answer: _Answer, attempts: int) -> str:
+        origin, here = chain[0], chain[-1]
+
+        def refuse(message: str, outcome: str) -> FetchError:
+            return FetchError(
+                message, url=origin, status=answer.status, outcome=outcome, attempts=attempts
+            )
+
+        try:
+            target = str(httpx.URL(here).join(answer.location or ""))
+        except httpx.InvalidURL as exc:
+            raise refuse(f"redirect to an invalid URL {answer.location!r}", "http_error") from exc
+        allowed = self.config.allowed_hosts or {h for h in [host_of(origin)] if h}
+        origins = self.config.origins or {o for o in [origin_of(origin)] if o}
+        if not in_scope_origin(target, allowed, origins):
+            message = f"redirect to {target} (origin not allowed): not followed"
+            raise refuse(message, "redirect_offsite")
+        if target in chain:
+            loop = " -> ".join([*chain[chain.index(target) :], target])
+            raise refuse(f"redirect loop: {loop}", "redirect_loop")
+        if len(chain) > self.config.max_redirects:
+            raise refuse(f"more than {self.config.max_redirects} redirects", "too_many_redirects")
+        chain.append(target)
+        return target
+
+    # -- robots.txt ---------------------------------------------------------------
+
+    async def _obey_robots(self, url: str) -> None:
+        rules = await self._robots_for(url)
+        if rules.allows(url, self.config.robots_agent):
+            return
+        if rules.blocked:
+            raise FetchError(
+                rules.unreachable or "blocked address",
+                url=url,
+                outcome="blocked_address",
+                attempts=0,
+            )
+        if rules.unreachable is not None:
+            raise FetchError(
+                f"robots.txt unreachable ({rules.unreachable}): host disallowed",
+                url=url,
+                status=rules.status,
+                outcome=rules.outcome,
+                attempts=0,
+            )
+        raise FetchError(
+            "disallowed by robots.txt", url=url, outcome="robots_disallowed", attempts=0
+        )
+
+    async def _robots_for(self, url: str) -> RobotsRules:
+        parts = _parsed(url)
+        origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
+        rules = self._robots.get(origin)
+        if rules is not None and not rules.stale:
+            return rules
+        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+            rules = self._robots.get(origin)
+            if rules is None or rules.stale:
+                rules = self._robots[origin] = await self._fetch_robots(origin)
+                delay = rules.delay_s(self.config.robots_agent)
+                if delay:
+                    self._gates[parts.host].slow_down(delay)
+                self.stats.robots[origin] = rules.summary(self.config.robots_agent)
+        return rules
+
+    async def _fetch_robots(self, origin: str) -> RobotsRules:
+        try:
+            page = await self._follow(
+                f"{origin}/robots.txt", expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES
+            )
+        except FetchError as exc:
+            if exc.outcome == "blocked_address":
+                log.warning("%s: %s", origin, exc)
+                return RobotsRules.blocked_host(origin, str(exc))
+            status = exc.status
+            # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
+            # chains that cannot be followed. 5xx and no answer mean "unreachable".
+            if (status is not None and 400 <= status < 500 and status != 429) or exc.outcome in (
+                "redirect_offsite",
+                "redirect_loop",
+                "too_many_redirects",
+            ):
+                return RobotsRules.allow_all(origin, status)
+            log.warning("robots.txt of %s unreachable: %s", origin, exc)
+            outcome = "robots_unreachable" if status is not None else exc.outcome
+            return RobotsRules.disallow_all(
+                origin, status, str(exc), self.config.robots_retry_s, outcome
+            )
+        return RobotsRules.parsed(origin, page.status, page.body)
+
+    # -- one request, retried -----------------------------------------------------
+
+    async def _request(
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None = None,
+        keep: int | None = None,
+    ) -> tuple[_Answer, int]:
+        """One request with its retries: (answer, attempts made).
+
+        The first attempt runs on its own: most requests succeed at once, and a
+        tenacity loop costs the crawl's event loop ~0.1 ms of CPU a request
+        (bench/crawl/README.md). A failure that can be retried is handed to the
+        loop as its first attempt, so backoff, Retry-After, the stops and the log
+        treat it as they treat any attempt; the retry budget counts from the start
+        of the first attempt.
+        """
+        started = time.monotonic()
+        try:
+            return await self._attempt(url, expect_html=expect_html, headers=headers, keep=keep), 1
+        except FetchError as exc:
+            exc.attempts = 1
+            raise
+        except WriteError:
+            raise  # the archive cannot be written: not the page's failure, the run's
+        except Exception as exc:
+            if not _is_transient(exc) or self.config.attempts <= 1:
+                raise self._convert(url, exc, 1) from exc
+            first: BaseException | None = exc
+        config = self.config
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_any(
+                stop_after_attempt(config.attempts),
+                stop_before_delay(config.retry_budget_s - (time.monotonic() - started)),
+                _StopOnLongRetryAfter(config.retry_after_cap_s),
+            ),
+            wait=self._wait,
+            before_sleep=self._before_retry,
+            reraise=True,
+        )
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    if first is not None:  # the first attempt's failure, replayed
+                        failure, first = first, None
+                        raise failure
+                    answer = await self._attempt(
+                        url, expect_html=expect_html, headers=headers, keep=keep
+                    )
+        except FetchError as exc:
+            exc.attempts = attempts
+            raise
+        except WriteError:
+            raise
+        except Exception as exc:
+            raise self._convert(url, exc, attempts) from exc
+        return answer, attempts
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableStatusError) and exc.retry_after_s is not None:
+            return exc.retry_after_s  # what the server asked: not less
+        backoff = wait_random_exponential(
+            multiplier=self.config.backoff_s, max=self.config.backoff_max_s
+        )
+        return float(backoff(state))
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("retrying in %.2f s after %s", wait, exc)
+
+    async def _attempt(
+        self,
+        url: str,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None,
+        keep: int | None = None,
+    ) -> _Answer:
+        gate = self._gates[_parsed(url).host]
+        async with gate.slot(), self._global:
+            turn = await gate.wait_turn()
+            self.stats.requests += 1
+            try:
+                async with asyncio.timeout(self.config.deadline_s):
+                    return await self._exchange(
+                        url, turn, expect_html=expect_html, headers=headers, keep=keep
+                    )
+            except TimeoutError as exc:
+                raise _DeadlineError(self.config.deadline_s) from exc
+            finally:
+                turn.started()  # no-op once the headers went out; else frees the turn
+
+    async def _exchange(
+        self,
+        url: str,
+        turn: Turn,
+        *,
+        expect_html: bool,
+        headers: dict[str, str] | None,
+        keep: int | None = None,
+    ) -> _Answer:
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event.endswith("send_request_headers.started"):  # http11. or http2.
+                turn.started()
+
+        async with self._client.stream(
+            "GET", _parsed(url), headers=headers, extensions={"trace": trace}
+        ) as response:
+            status = response.status_code
+            self.stats.statuses[status] += 1
+            if status in RETRY_STATUSES:
+                self._keep(response)
+                wait = retry_after_s(response.headers.get("retry-after"))
+                if wait is not None and wait <= self.config.retry_after_cap_s:
+                    self._gates[response.url.host].hold_off(wait)  # the whole host waits
+                raise _RetryableStatusError(status, wait)
+            if status in REDIRECT_STATUSES and "location" in response.headers:
+                at = self._keep(response)
+                return _Answer(status, response.headers, at, location=response.headers["location"])
+            if status == 304 and headers:  # not modified since the validators we sent
+                return _Answer(status, response.headers, self._keep(response))
+            if not 200 <= status < 300:
+                self._keep(response)
+                raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
+            content_type = response.headers.get("content-type")
+            if expect_html and not is_html(content_type):
+                self._keep(response)
+                raise FetchError(
+                    f"not an HTML page: content type {content_type}",
+                    url=url,
+                    status=status,
+                    outcome="not_html",
+                )
+            body = await self._read(response, url, keep)
+        return _Answer(status, response.headers, self._keep(response, body), body)
+
+    def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
+        """Hand an exchange to the response hook (``--archive``); the moment it ended,
+        its fetch time. ``body`` None: harvest did not read it."""
+        at = datetime.now(UTC)
+        if self.on_response is None:
+            return at
+        empty = response.status_code == 304 or response.headers.get("content-length") == "0"
+        self.on_response(
+            Exchange(
+                url=str(response.url),
+                status=response.status_code,
+                reason=response.reason_phrase or None,
+                headers=response.headers.multi_items(),
+                body=body,
+                fetched_at=at,
+                request_headers=response.request.headers.multi_items(),
+                ip=_peer_address(response),
+                truncated=None if body is not None or empty else "unspecified",
+            )
+        )
+        return at
+
+    async def _read(self, response: httpx.Response, url: str, keep: int | None = None) -> bytes:
+        """The decoded body, within the size bound; ``keep``: read only its first bytes
+        (robots.txt: RFC 9309 2.5 has crawlers use the first 500 KiB), never too large."""
+        limit = self.config.max_body_bytes
+        declared = response.headers.get("content-length", "")
+
+        def too_large() -> FetchError:
+            return FetchError(
+                f"body larger than {limit} bytes",
+                url=url,
+                status=response.status_code,
+                outcome="too_large",
+            )
+
+        if declared.isdigit() and int(declared) > limit and keep is None:
+            raise too_large()
+        if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
+            self.stats.wire_bytes += len(response.content)
+            if keep is not None:
+                return response.content[:keep]
+            if len(response.content) > limit:
+                raise too_large()
+            return response.content
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
+            chunks, wire, kept = [], 0, 0
+            async for chunk in response.aiter_raw():
+                wire += len(chunk)
+                self.stats.wire_bytes += len(chunk)
+                if wire > limit:
+                    raise too_large()
+                chunks.append(decoder.feed(chunk))
+                kept += len(chunks[-1])
+                if keep is not None and kept >= keep:
+                    return b"".join(chunks)[:keep]  # the rest is not read: its connection goes
+        except BodyTooLargeError as exc:
+            raise too_large() from exc
+        except DecodeError as exc:
+            raise FetchError(
+                str(exc), url=url, status=response.status_code, outcome="bad_encoding"
+            ) from exc
+        return b"".join(chunks)
+
+    def _convert(self, url: str, exc: BaseException, attempts: int) -> FetchError:
+        status, outcome = None, "network"
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, _RetryableStatusError):
+            status, outcome, reason = exc.status, "http_error", str(exc)
+            if exc.retry_after_s is not None and exc.retry_after_s > self.config.retry_after_cap_s:
+                outcome = "retry_after_too_long"
+                reason += (
+                    f" with Retry-After {exc.retry_after_s:g} s, "
+                    f"longer than the {self.config.retry_after_cap_s:g} s cap"
+                )
+        elif isinstance(exc, _DeadlineError | httpx.TimeoutException):
+            outcome = "timeout"
+            reason = str(exc) if isinstance(exc, _DeadlineError) else f"timed out ({reason})"
+        elif isinstance(exc, BlockedAddressError):
+            outcome, reason = "blocked_address", str(exc)
+        return FetchError(
+            f"{reason} after {attempts} attempt(s)",
+            url=url,
+            status=status,
+            outcome=outcome,
+            attempts=attempts,
+        )
+
+
+def _proxies(setting: str | None) -> Proxies:
+    """The ``proxy`` setting (``direct``: none), else the environment's proxies."""
+    if setting is None:
+        return Proxies.from_environment()
+    if setting.strip().lower() in ("", "direct", "none"):
+        return Proxies({})
+    return Proxies.one(setting, Proxies.from_environment().no_proxy)
+
+
+@lru_cache(maxsize=1024)
+def _parsed(url: str) -> httpx.URL:
+    """``url`` parsed, once for the robots check, the host's gate and the request."""
+    return httpx.URL(url)
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    """The IP address the response came from, when the transport tells (not replay)."""
+    stream = response.extensions.get("network_stream")
+    try:
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+    except Exception:  # a transport without the information
+        return None
+    return str(peer[0]) if isinstance(peer, tuple) and peer else None
+
+
+def _is_transient(exc: BaseException | None) -> bool:
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return False
+    return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
+
+
+def is_html(content_type: str | None) -> bool:
+    """HTML, or no type at all (the parser then judges the bytes)."""
+    if not content_type:
+        return True
+    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES

@@ -1,0 +1,39 @@
+"""A run: the frontier (what to ask for), the loop that fetches, parses and writes,
+recovery after a kill, and reparse from an archive.
+
+``crawl`` (async) and ``crawl_sync`` run one crawl; ``reparse`` rebuilds records
+from archived pages. The names load on first use: ``harvest status`` and the
+frontier's tests need none of the fetcher.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harvest.run._reparse import reparse
+    from harvest.run._runner import RunResult, RunStats, crawl, crawl_sync
+
+_WHERE = {
+    "RunResult": "_runner",
+    "RunStats": "_runner",
+    "crawl": "_runner",
+    "crawl_sync": "_runner",
+    "reparse": "_reparse",
+}
+
+__all__ = ["RunResult", "RunStats", "crawl", "crawl_sync", "reparse"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harvest.run' has no attribute {name!r}")
+    value = getattr(import_module(f"harvest.run.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
