@@ -250,3 +250,17 @@ def test_the_cli_starts_without_the_fetcher_parsers_or_duckdb() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]])
+def test_the_command_starts_on_at_most_200_modules(argv: list[str]) -> None:
+    # Issue 19: `python -X importtime -m harvest --version` lists at most 200 modules
+    # (it was 519). Everything the interpreter loads counts, harvest's and the stdlib's.
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "harvest", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert len(imported) - 1 <= 200  # less the header line

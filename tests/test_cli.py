@@ -368,7 +368,7 @@ def test_crawl_help_at_80_columns_shows_every_option_whole_with_its_default() ->
     flat = " ".join(shown.split())
     for option, default in [
         ("--concurrency", "8"),
-        ("--per-host-concurrency", "2 live, no limit on replay"),
+        ("--per-host-concurrency", "2 live, concurrency on replay"),
         ("--delay", "1 live, 0 on replay"),
         ("--revisit-budget", "1500"),
         ("--log-format", "harvest --log-format, else auto"),

@@ -14,10 +14,10 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from rich.console import Console
-from rich.logging import RichHandler
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LogFormat = Literal["auto", "json", "text"]
 
@@ -85,6 +85,9 @@ def configure(
         to_file.setLevel(min(level, logging.INFO))
         logger.addHandler(to_file)
     if fmt == "auto" and is_terminal():
+        from rich.console import Console  # noqa: PLC0415  # only a person's terminal needs it
+        from rich.logging import RichHandler  # noqa: PLC0415
+
         console = Console(stderr=True)
         rich = RichHandler(console=console, show_time=False, show_path=False, markup=False)
         rich.setLevel(level)

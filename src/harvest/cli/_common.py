@@ -11,14 +11,12 @@ from __future__ import annotations
 import enum
 import logging
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from harvest._constants import CONFIG_FILE
 from harvest._logs import LogFormat
@@ -28,6 +26,7 @@ from harvest.errors import ConfigError
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
     import rich.progress
+    from rich.console import Console
 
     from harvest.contract.export import ExportResult
 
@@ -204,6 +203,8 @@ def _writable_folder(folder: Path, flag: str) -> None:
         raise ConfigError(f"{flag} {folder} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
@@ -222,6 +223,8 @@ def _log_export(result: ExportResult) -> None:
 
 def _console() -> Console:
     """stdout as rich sees it; wide when it is a file or a pipe, so rows are not folded."""
+    from rich.console import Console  # loaded by the commands that print
+
     return Console() if sys.stdout.isatty() else Console(width=200)
 
 

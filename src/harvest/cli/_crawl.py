@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from harvest._constants import CONFIG_FILE, DEFAULT_USER_AGENT
+from harvest._constants import CONFIG_FILE
+from harvest.config._declare import Option
+from harvest.config._loader import OPTIONS
 from harvest.errors import ConfigError, HarvestError
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
@@ -30,14 +33,56 @@ from harvest.cli._common import (
     _error,
     _log_export,
     _log_format,
-    _opt,
     _writable_folder,
     app,
     log,
 )
 
 
+def _setting_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` one option for each declared setting that has a flag, in the
+    order they are declared (``harvest.config._settings``): typer reads the signature."""
+    signature = inspect.signature(command, eval_str=True)
+    keyword = inspect.Parameter.KEYWORD_ONLY  # typer calls a command with keywords
+    fixed = [
+        p.replace(kind=keyword)
+        for p in signature.parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    made = [
+        inspect.Parameter(
+            option.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=_flag_annotation(option),
+        )
+        for option in OPTIONS
+        if option.flag
+    ]
+    parameters = [*fixed[:2], *made, *fixed[2:]]  # the URLs and --config first
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return command
+
+
+def _flag_annotation(option: Option) -> Any:
+    declared, flag = option.declared, option.flag
+    default = option.shown_default.replace("`", "")
+    shown = f" [default: {default}]" if default != "none" else ""
+    if option.kind is bool:
+        name = option.name.replace("_", "-")
+        info = typer.Option(f"--{name}/--no-{name}", help=declared.help + shown, show_default=False)
+        return Annotated[bool | None, info]
+    repeated = option.kind in (list[str], dict[str, str])
+    kind: Any = list[str] if repeated else option.kind
+    info = typer.Option(
+        flag, help=declared.help + shown, show_default=False, metavar=declared.metavar
+    )
+    return Annotated[kind | None, info]
+
+
 @app.command()
+@_setting_flags
 def crawl(
     seeds: Annotated[
         list[str] | None,
@@ -56,24 +101,6 @@ def crawl(
             show_default=False,
         ),
     ] = None,
-    replay: Annotated[
-        Path | None,
-        _opt(
-            "Serve pages from a recorded site folder, or from WARC files (a file, or a "
-            "folder of them), instead of the network."
-        ),
-    ] = None,
-    out: Annotated[Path | None, _opt("Folder for the runs' output.", "output")] = None,
-    archive: Annotated[
-        Path | None,
-        _opt("Keep every response (request, headers, body) in WARC files in this folder."),
-    ] = None,
-    archive_file_mb: Annotated[
-        float | None, _opt("Start a new WARC file past this size, MiB.", 1024)
-    ] = None,
-    state: Annotated[
-        Path | None, _opt("State file (incremental runs, resume, lock).", "OUT/state.sqlite")
-    ] = None,
     full: Annotated[
         bool,
         typer.Option(
@@ -82,115 +109,12 @@ def crawl(
             "emitting every record, changed or not.",
         ),
     ] = False,
-    concurrency: Annotated[int | None, _opt("Requests in flight at once, in all.", 8)] = None,
-    per_host_concurrency: Annotated[
-        int | None, _opt("Requests in flight at once to one host.", "2 live, no limit on replay")
-    ] = None,
-    delay: Annotated[
-        float | None,
-        _opt(
-            "Seconds between request starts on one host; robots.txt Crawl-delay can raise it.",
-            "1 live, 0 on replay",
-        ),
-    ] = None,
-    timeout: Annotated[float | None, _opt("Connect and read timeout, seconds.", 30)] = None,
-    deadline: Annotated[
-        float | None, _opt("Total time one request may take, body included, seconds.", 60)
-    ] = None,
-    attempts: Annotated[int | None, _opt("Tries per request (retries + 1).", 3)] = None,
-    retry_after_cap: Annotated[
-        float | None, _opt("Longest Retry-After honored, seconds; longer gives up.", 120)
-    ] = None,
-    max_body_mb: Annotated[
-        float | None, _opt("Largest body kept, MiB, after decompression.", 8)
-    ] = None,
-    max_redirects: Annotated[int | None, _opt("Redirect hops followed per page.", 5)] = None,
-    allow_host: Annotated[
-        list[str] | None,
-        _opt("Host the crawl may visit (repeat).", "the seeds' hosts", metavar="HOST"),
-    ] = None,
-    resolve: Annotated[
-        list[str] | None,
-        _opt(
-            "HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); "
-            "such a host may be on a private address.",
-            metavar="HOST=ADDRESS",
-        ),
-    ] = None,
-    proxy: Annotated[
-        str | None,
-        _opt(
-            "Proxy URL for http and https (http://HOST:PORT; 'direct': none).",
-            "HTTP_PROXY, HTTPS_PROXY, NO_PROXY from the environment",
-            metavar="URL",
-        ),
-    ] = None,
-    http2: Annotated[
-        bool | None,
-        typer.Option(
-            "--http2/--no-http2",
-            help="Offer HTTP/2 on https (the server chooses) [default: no].",
-            show_default=False,
-        ),
-    ] = None,
-    user_agent: Annotated[
-        str | None,
-        _opt("User-Agent sent, with a contact URL or address.", DEFAULT_USER_AGENT, metavar="TEXT"),
-    ] = None,
-    parse_workers: Annotated[
-        int | None,
-        _opt(
-            "Processes that parse pages off the network loop, under --parse-timeout (0: inline).",
-            "1 live, 0 on replay",
-        ),
-    ] = None,
-    parse_timeout: Annotated[
-        float | None,
-        _opt("Seconds a page may take to parse in a worker; past it: parse_timeout.", 10),
-    ] = None,
-    max_pages: Annotated[int | None, _opt("Fetch at most this many pages a crawl pass.")] = None,
-    max_depth: Annotated[
-        int | None, _opt("Follow links at most this many steps from a seed.")
-    ] = None,
-    max_error_rate: Annotated[
-        float | None, _opt("Exit 1 when more than this share of pages failed.", 0.05)
-    ] = None,
-    revisit_budget: Annotated[
-        int | None,
-        _opt("Known pages asked again a run, most overdue first (0: discovery only).", 1500),
-    ] = None,
-    stop_after_known: Annotated[
-        int | None,
-        _opt("Stop a listing walk after this many pages in a row with nothing new.", 1),
-    ] = None,
-    drift_points: Annotated[
-        float | None,
-        _opt("Warn when a field's coverage drops by more than this many points.", 20),
-    ] = None,
-    export_to: Annotated[
-        list[str] | None,
-        _opt(
-            "FORMAT:PATH: after each complete run, refresh this export of the current "
-            "picture, as harvest export --format FORMAT --to PATH does (repeat).",
-            None,
-            "--export",
-            metavar="FORMAT:PATH",
-        ),
-    ] = None,
-    fail_on_drift: Annotated[
-        bool | None,
-        typer.Option(
-            "--fail-on-drift/--no-fail-on-drift",
-            help="Exit 3 when the drift alarm rings (coverage or record counts dropped "
-            "against the last complete run, or pages gave no record) [default: no].",
-            show_default=False,
-        ),
-    ] = None,
     quiet: QuietOption = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log every page as well.")
     ] = False,
     log_format: LogFormatOption = None,
+    **given: Any,
 ) -> None:
     """Crawl from seed pages, following listings to publications, and write JSONL.
 
@@ -201,47 +125,19 @@ def crawl(
     not name. SIGINT or SIGTERM stops after the requests in flight and publishes
     what was harvested (exit 130); a second signal stops at once.
     """
-    from harvest.config._loader import (
-        host_pairs,
-        settings_from,
-    )
+    from harvest.config._loader import host_pairs, settings_from
     from harvest.config._loader import load as load_config
     from harvest.contract.export import check_export
 
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     console = _configure_logs(_log_format(log_format), level)
     flags = {
-        "seeds": seeds or None,
-        "replay": replay,
-        "out": out,
-        "archive": archive,
-        "archive_file_mb": archive_file_mb,
-        "state": state,
-        "concurrency": concurrency,
-        "per_host_concurrency": per_host_concurrency,
-        "delay": delay,
-        "timeout": timeout,
-        "deadline": deadline,
-        "attempts": attempts,
-        "retry_after_cap": retry_after_cap,
-        "max_body_mb": max_body_mb,
-        "max_redirects": max_redirects,
-        "allowed_hosts": allow_host or None,
-        "resolve": host_pairs(resolve, "--resolve") if resolve else None,
-        "proxy": proxy,
-        "http2": http2,
-        "user_agent": user_agent,
-        "parse_workers": parse_workers,
-        "parse_timeout": parse_timeout,
-        "max_pages": max_pages,
-        "max_depth": max_depth,
-        "max_error_rate": max_error_rate,
-        "revisit_budget": revisit_budget,
-        "stop_after_known": stop_after_known,
-        "drift_points": drift_points,
-        "fail_on_drift": fail_on_drift,
-        "export": export_to or None,
+        name: value or None if isinstance(value, list) else value for name, value in given.items()
     }
+    flags["seeds"] = seeds or None
+    resolve = flags.get("resolve")
+    if resolve:
+        flags["resolve"] = host_pairs(list(resolve), "--resolve")
     loaded = load_config(flags, config=config)
     settings = settings_from(loaded, full=full)
     if settings.replay_dir is not None and not settings.replay_dir.exists():
@@ -252,6 +148,8 @@ def crawl(
     if settings.archive_dir is not None:
         _writable_folder(settings.archive_dir, "--archive")
     with Progress(console) as progress:
+        import asyncio  # the event loop is loaded by the command, not --help
+
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
     exported = result.manifest.get("outcome") != "complete" or _refresh_exports(settings)
@@ -320,6 +218,8 @@ async def _crawl_until_signalled(
     settings: Settings, progress: ProgressCallback, loaded: Loaded
 ) -> RunResult:
     """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
+    import asyncio
+
     from harvest.run._runner import StopRequest
     from harvest.run._runner import crawl as run_crawl
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import sys
 from pathlib import Path
@@ -141,6 +140,8 @@ def get(
         "proxy": proxy,
     }
     settings = settings_from(load_config(flags, config=config))
+    import asyncio
+
     failed = asyncio.run(_get_pages(settings, fmt))
     if failed:
         raise typer.Exit(EXIT_FAILED)

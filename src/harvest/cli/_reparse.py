@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
-    pass
+    from rich.console import Console
 
 from harvest.cli._common import (
     EXIT_FAILED,

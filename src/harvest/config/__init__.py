@@ -1,13 +1,18 @@
 """Settings: what a run is told, from a TOML file, ``HARVEST_*`` variables and flags.
 
-``Settings`` is the checked value object a run takes; ``load_config`` builds one the
-way the command line does (file, then environment, then the overrides given).
+``Settings`` is the checked value object a run takes; each of its options is
+declared once, as a field (``_declare.setting``). ``load_config`` builds one the
+way the command line does (file, then environment, then the overrides given);
+``OPTIONS`` lists the declarations, from which the ``crawl`` command's flags and
+the table in docs/configuration.md are made (``options_table``).
 """
 
 from __future__ import annotations
 
-from harvest.config._loader import OPTIONS, Loaded, Option, load, load_config, settings_from
+from harvest.config._declare import Option
+from harvest.config._loader import OPTIONS, Loaded, load, load_config, settings_from
 from harvest.config._settings import DEFAULT_SEEDS, Settings
+from harvest.config._table import options_table
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -17,5 +22,6 @@ __all__ = [
     "Settings",
     "load",
     "load_config",
+    "options_table",
     "settings_from",
 ]

@@ -21,113 +21,37 @@ import difflib
 import logging
 import os
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
-
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from typing import Any, get_type_hints
 
 from harvest._constants import CONFIG_FILE
+from harvest.config._declare import AWARE_TIME, ENV_PREFIX, Option
 from harvest.config._settings import Settings
-from harvest.config._targets import export_target
 from harvest.errors import ConfigError
 
 log = logging.getLogger("harvest")
 
-ENV_PREFIX = "HARVEST_"
 # Variables that are not settings: they may be set without being options.
 ENV_OTHERS = frozenset({"HARVEST_CONFIG", "HARVEST_DEBUG"})
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _mib(value: float) -> int:
-    return int(value * 1024 * 1024)
-
-
-def _exports(value: list[str]) -> tuple[Any, ...]:
-    return tuple(map(export_target, value))
-
-
-def _export_under(folder: Path, value: list[str]) -> list[str]:
-    """Each FORMAT:PATH with a relative PATH taken from ``folder`` (the config file's)."""
-    targets = [export_target(text) for text in value]
-    return [f"{t.format}:{t.path if t.path.is_absolute() else folder / t.path}" for t in targets]
-
-
-def _pairs(value: dict[str, str]) -> tuple[tuple[str, str], ...]:
+def _options() -> tuple[Option, ...]:
+    hints = get_type_hints(Settings)
     return tuple(
-        (host.strip().lower(), address.strip().strip("[]")) for host, address in value.items()
+        Option(
+            each.name,
+            each.metadata["harvest"].given or hints[each.name],
+            each.default,
+            each.metadata["harvest"],
+        )
+        for each in fields(Settings)
+        if "harvest" in each.metadata
     )
 
 
-@dataclass(frozen=True)
-class Option:
-    """One setting: where it lives in the file, its type, and its Settings field."""
-
-    name: str
-    section: str | None
-    kind: Any
-    field: str
-    convert: Callable[[Any], Any] = _identity
-    path: bool = False
-    # a value holding paths: how a relative one is taken from the config file's folder
-    under: Callable[[Path, Any], Any] | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.section}.{self.name}" if self.section else self.name
-
-    @property
-    def env(self) -> str:
-        return ENV_PREFIX + self.name.upper()
-
-
-OPTIONS = (
-    Option("seeds", None, list[str], "seeds", tuple),
-    Option("replay", None, Path, "replay_dir", path=True),
-    Option("allowed_hosts", "scope", list[str], "allowed_hosts", tuple),
-    Option("max_pages", "scope", int, "max_pages"),
-    Option("max_depth", "scope", int, "max_depth"),
-    Option("concurrency", "politeness", int, "concurrency"),
-    Option("per_host_concurrency", "politeness", int, "per_host_concurrency"),
-    Option("delay", "politeness", float, "delay_s"),
-    Option("user_agent", "politeness", str, "user_agent"),
-    Option("obey_robots", "politeness", bool, "obey_robots"),
-    Option("attempts", "retries", int, "attempts"),
-    Option("backoff", "retries", float, "backoff_s"),
-    Option("retry_after_cap", "retries", float, "retry_after_cap_s"),
-    Option("timeout", "limits", float, "timeout_s"),
-    Option("deadline", "limits", float, "deadline_s"),
-    Option("max_body_mb", "limits", float, "max_body_bytes", _mib),
-    Option("max_redirects", "limits", int, "max_redirects"),
-    Option("max_error_rate", "limits", float, "max_error_rate"),
-    Option("parse_workers", "limits", int, "parse_workers"),
-    Option("parse_timeout", "limits", float, "parse_timeout_s"),
-    Option("drift_points", "alarms", float, "drift_points"),
-    Option("fail_on_drift", "alarms", bool, "fail_on_drift"),
-    Option("stop_after_known", "schedule", int, "stop_after_known"),
-    Option("revisit_budget", "schedule", int, "revisit_budget"),
-    Option("min_interval_days", "schedule", float, "min_interval_days"),
-    Option("max_interval_days", "schedule", float, "max_interval_days"),
-    Option("grow", "schedule", float, "grow"),
-    Option("shrink", "schedule", float, "shrink"),
-    Option("recency", "schedule", float, "recency"),
-    Option("sitemaps", "schedule", list[str], "sitemaps", tuple),
-    Option("robots_sitemaps", "schedule", bool, "robots_sitemaps"),
-    Option("clock", "schedule", AwareDatetime, "clock"),
-    Option("resolve", "network", dict[str, str], "resolve", _pairs),
-    Option("proxy", "network", str, "proxy"),
-    Option("http2", "network", bool, "http2"),
-    Option("out", "output", Path, "out_dir", path=True),
-    Option("state", "output", Path, "state_path", path=True),
-    Option("archive", "output", Path, "archive_dir", path=True),
-    Option("archive_file_mb", "output", float, "archive_file_bytes", _mib),
-    Option("export", "output", list[str], "exports", _exports, under=_export_under),
-)
+OPTIONS = _options()
 BY_NAME = {option.name: option for option in OPTIONS}
 SECTIONS = frozenset(option.section for option in OPTIONS if option.section)
 
@@ -253,8 +177,11 @@ def host_pairs(texts: list[str], where: str) -> dict[str, str]:
 
 
 def _typed(option: Option, value: Any, where: str) -> Any:
+    from pydantic import AwareDatetime, TypeAdapter, ValidationError  # noqa: PLC0415  # a value given
+
+    kind = AwareDatetime if option.kind == AWARE_TIME else option.kind
     try:
-        return TypeAdapter(option.kind).validate_python(value)
+        return TypeAdapter(kind).validate_python(value)
     except ValidationError as exc:
         error = exc.errors()[0]
         place = ".".join(str(part) for part in error["loc"])

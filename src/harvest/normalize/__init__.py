@@ -2,36 +2,64 @@
 
 Modules, one concern each:
 
-* ``text``: ``clean_text``, ``clean_paragraphs`` (entities, NFC, whitespace).
-* ``dates``: ``parse_date`` (partial ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY).
-* ``sizes``: ``parse_size`` (file sizes to bytes; 1 KB = 1024 bytes).
-* ``money``: ``parse_price``, ``ParsedPrice`` (decimal-string amount + ISO 4217).
-* ``names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
-* ``captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
-* ``identifiers``: ``parse_doi``, ``parse_isbn``.
-* ``urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
+* ``_text``: ``clean_text``, ``clean_paragraphs`` (entities, NFC, whitespace).
+* ``_dates``: ``parse_date`` (partial ISO 8601: YYYY-MM-DD, YYYY-MM or YYYY).
+* ``_sizes``: ``parse_size`` (file sizes to bytes; 1 KB = 1024 bytes).
+* ``_money``: ``parse_price``, ``ParsedPrice`` (decimal-string amount + ISO 4217).
+* ``_names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
+* ``_captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
+* ``_identifiers``: ``parse_doi``, ``parse_isbn``.
+* ``_urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
 
 Every function takes ``str | None`` and returns a value or ``None`` on junk.
 """
 
 from __future__ import annotations
 
-from harvest.normalize._captions import clean_credit, split_caption
-from harvest.normalize._dates import parse_date
-from harvest.normalize._identifiers import parse_doi, parse_isbn
-from harvest.normalize._money import ParsedPrice, parse_price
-from harvest.normalize._names import AuthorList, parse_author_list, person_name
-from harvest.normalize._sizes import parse_size
-from harvest.normalize._text import clean_paragraphs, clean_text
-from harvest.normalize._urls import (
-    absolute_url,
-    canonical_url,
-    host_of,
-    in_scope_origin,
-    is_http_url,
-    is_ip_literal,
-    origin_of,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harvest.normalize._captions import clean_credit, split_caption
+    from harvest.normalize._dates import parse_date
+    from harvest.normalize._identifiers import parse_doi, parse_isbn
+    from harvest.normalize._money import ParsedPrice, parse_price
+    from harvest.normalize._names import AuthorList, parse_author_list, person_name
+    from harvest.normalize._sizes import parse_size
+    from harvest.normalize._text import clean_paragraphs, clean_text
+    from harvest.normalize._urls import (
+        absolute_url,
+        canonical_url,
+        host_of,
+        in_scope_origin,
+        is_http_url,
+        is_ip_literal,
+        origin_of,
+    )
+
+# name -> the module it comes from: loaded on first use, so that the settings (which
+# need the URL functions) do not load the dates, money and names at start-up.
+_WHERE = {
+    **dict.fromkeys(("clean_credit", "split_caption"), "_captions"),
+    "parse_date": "_dates",
+    **dict.fromkeys(("parse_doi", "parse_isbn"), "_identifiers"),
+    **dict.fromkeys(("ParsedPrice", "parse_price"), "_money"),
+    **dict.fromkeys(("AuthorList", "parse_author_list", "person_name"), "_names"),
+    "parse_size": "_sizes",
+    **dict.fromkeys(("clean_paragraphs", "clean_text"), "_text"),
+    **dict.fromkeys(
+        (
+            "absolute_url",
+            "canonical_url",
+            "host_of",
+            "in_scope_origin",
+            "is_http_url",
+            "is_ip_literal",
+            "origin_of",
+        ),
+        "_urls",
+    ),
+}
 
 __all__ = [
     "AuthorList",
@@ -55,3 +83,16 @@ __all__ = [
     "person_name",
     "split_caption",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harvest.normalize' has no attribute {name!r}")
+    value = getattr(import_module(f"harvest.normalize.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
