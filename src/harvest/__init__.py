@@ -21,6 +21,8 @@ from harvest._version import __version__
 
 if TYPE_CHECKING:
     from harvest.config import Settings, load_config
+    from harvest.contract.export import ExportResult
+    from harvest.contract.export import export_runs as export
     from harvest.errors import ConfigError, FetchError, HarvestError, ParseError, WriteError
     from harvest.models import (
         SCHEMA_VERSION,
@@ -49,6 +51,7 @@ _WHERE = {
             "Author",
             "Download",
             "ErrorRecord",
+    "ExportResult",
             "Image",
             "Money",
             "PrintOffer",
@@ -62,7 +65,11 @@ _WHERE = {
     **dict.fromkeys(("Parsed", "parse_page"), "parse"),
     **dict.fromkeys(("RunResult", "crawl", "crawl_sync"), "run"),
     **dict.fromkeys(("Settings", "load_config"), "config"),
+    **dict.fromkeys(("ExportResult", "export"), "contract.export"),
 }
+
+# public name -> its name in its module, where they differ
+_NAMED = {"export": "export_runs"}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -86,6 +93,7 @@ __all__ = [
     "__version__",
     "crawl",
     "crawl_sync",
+    "export",
     "load_config",
     "parse_page",
     "record_schema",
@@ -96,7 +104,7 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'harvest' has no attribute {name!r}")
-    value = getattr(import_module(f"harvest.{module}"), name)
+    value = getattr(import_module(f"harvest.{module}"), _NAMED.get(name, name))
     globals()[name] = value  # the next lookup finds it without this function
     return value
 
