@@ -12,13 +12,15 @@ the declarations (``OPTIONS``); adding a setting is one field plus its use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from harvest.config._targets import ExportTarget, export_target
 from harvest.errors import ConfigError
 
 ENV_PREFIX = "HARVEST_"
+MIB = 1024 * 1024
 NO_FLAG = ""  # a setting of the file and the environment only
 ARGUMENTS = "URL..."  # the command's arguments, not a flag
 AWARE_TIME = "aware time"  # pydantic.AwareDatetime, which the loader imports when needed
@@ -76,6 +78,15 @@ class Declared:
 def setting(default: Any, section: str | None, help: str, **declared: Any) -> Any:
     """A ``Settings`` field that is an option (``dataclasses.field`` with its declaration)."""
     return field(default=default, metadata={"harvest": Declared(section, help, **declared)})
+
+
+def check_rules(settings: Any) -> None:
+    """Hold every declared field of ``settings`` to its rule (ConfigError naming it)."""
+    for each in fields(settings):
+        declared = each.metadata.get("harvest")
+        if declared is not None and declared.rule is not None:
+            label = (declared.key or each.name).replace("_", "-")
+            declared.rule.check(label, getattr(settings, each.name))
 
 
 @dataclass(frozen=True)
@@ -136,3 +147,32 @@ class Option:
         if isinstance(self.default, bool):
             return str(self.default).lower()
         return f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
+
+
+# How values given become the fields' values (declared as ``convert=`` and ``under=``).
+
+
+def mib_to_bytes(value: float) -> int:
+    return int(value * MIB)
+
+
+def host_table(value: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (host.strip().lower(), address.strip().strip("[]")) for host, address in value.items()
+    )
+
+
+def export_targets(value: list[str]) -> tuple[ExportTarget, ...]:
+    return tuple(map(export_target, value))
+
+
+def exports_under(folder: Path, value: list[str]) -> list[str]:
+    """Each FORMAT:PATH with a relative PATH taken from ``folder`` (the config file's)."""
+    targets = [export_target(text) for text in value]
+    return [f"{t.format}:{t.path if t.path.is_absolute() else folder / t.path}" for t in targets]
+
+
+def proxy_ok(text: str) -> bool:
+    if text.strip().lower() in ("", "direct", "none"):
+        return True
+    return "://" in text and text.split("://", 1)[0].lower() in ("http", "https")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,18 @@ from harvest._constants import DEFAULT_USER_AGENT
 from harvest.config._declare import (
     ARGUMENTS,
     AWARE_TIME,
+    MIB,
     NO_FLAG,
     Rule,
     at_least,
     between,
+    check_rules,
+    export_targets,
+    exports_under,
+    host_table,
+    mib_to_bytes,
     positive,
+    proxy_ok,
     setting,
 )
 from harvest.config._targets import ExportTarget, export_target
@@ -33,56 +40,14 @@ DEFAULT_SEEDS = (
     "https://www.rand.org/pubs/monographs/MG115.html",
     "https://www.rand.org/topics/security-cooperation.html",
 )
-MIB = 1024 * 1024
-
-
-def _mib(value: float) -> int:
-    return int(value * MIB)
-
-
-def _pairs(value: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (host.strip().lower(), address.strip().strip("[]")) for host, address in value.items()
-    )
-
-
-def _exports(value: list[str]) -> tuple[ExportTarget, ...]:
-    return tuple(map(export_target, value))
-
-
-def _export_under(folder: Path, value: list[str]) -> list[str]:
-    """Each FORMAT:PATH with a relative PATH taken from ``folder`` (the config file's)."""
-    targets = [export_target(text) for text in value]
-    return [f"{t.format}:{t.path if t.path.is_absolute() else folder / t.path}" for t in targets]
-
-
-def _proxy_ok(text: str) -> bool:
-    if text.strip().lower() in ("", "direct", "none"):
-        return True
-    return "://" in text and text.split("://", 1)[0].lower() in ("http", "https")
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything a crawl needs to know; validated on construction.
 
-    Politeness defaults depend on where pages come from: live, at most
-    ``per_host_concurrency`` = 2 requests at once per host, starts ``delay_s`` = 1 s
-    apart; from a recorded site or WARC archive (``replay_dir``), no limit beyond
-    ``concurrency``. ``archive_dir``: keep every response in WARC files there, each
-    rotated at ``archive_file_bytes``.
-    ``allowed_hosts`` defaults to the seeds' hosts. The state file (``state_path``)
-    defaults to ``OUT/state.sqlite``; ``full`` re-fetches and re-emits every page.
-    What a run asks for: discovery stops after ``stop_after_known`` listing
-    pages in a row with nothing new; at most ``revisit_budget`` known pages are
-    revisited, on the schedule the ``*_interval_days``, ``grow``, ``shrink`` and
-    ``recency`` shape (``harvest.run._schedule``). ``sitemaps`` (and, with
-    ``robots_sitemaps``, the seeds' robots.txt ``Sitemap:`` lines) say which known
-    pages changed (``harvest.run._sitemap_hints``). ``clock`` (tests and benchmarks only)
-    is the time the schedule takes as now. ``exports``: the exports (``harvest
-    export``) refreshed after each complete run. ``proxy``: one proxy URL for http
-    and https (``direct``: none; None: ``HTTP_PROXY`` ... from the environment);
-    ``http2``: offer HTTP/2 on https.
+    The options are declared below, one field each; ``full`` (re-fetch and re-emit
+    every page) and ``stop_grace_s`` are per-run switches, not options.
     """
 
     seeds: tuple[str, ...] = setting(
@@ -101,7 +66,6 @@ class Settings:
         "Serve pages from a recorded site folder, or from WARC files (a file, or a folder "
         "of them), instead of the network.",
         key="replay",
-        doc_type="path",
         shown="none (live)",
         path=True,
     )
@@ -137,7 +101,6 @@ class Settings:
         "politeness",
         "Seconds between request starts on one host; robots.txt Crawl-delay can raise it.",
         key="delay",
-        doc_type="float, s",
         shown="1 live, 0 on replay",
         rule=at_least(0),
     )
@@ -156,7 +119,6 @@ class Settings:
         "retries",
         "Base of the exponential backoff (full jitter), seconds.",
         key="backoff",
-        doc_type="float, s",
         flag=NO_FLAG,
         rule=at_least(0),
     )
@@ -165,7 +127,6 @@ class Settings:
         "retries",
         "Longest Retry-After honored, seconds; longer gives up.",
         key="retry_after_cap",
-        doc_type="float, s",
         rule=at_least(0),
     )
     timeout_s: float = setting(
@@ -173,7 +134,6 @@ class Settings:
         "limits",
         "Connect and read timeout, seconds.",
         key="timeout",
-        doc_type="float, s",
         rule=positive(),
     )
     deadline_s: float = setting(
@@ -181,7 +141,6 @@ class Settings:
         "limits",
         "Total time one request may take, body included, seconds.",
         key="deadline",
-        doc_type="float, s",
         rule=positive(),
     )
     max_body_bytes: int = setting(
@@ -190,7 +149,7 @@ class Settings:
         "Largest body kept, MiB, after decompression.",
         key="max_body_mb",
         given=float,
-        convert=_mib,
+        convert=mib_to_bytes,
         doc_type="float, MiB",
         shown="8",
         rule=Rule(lambda size: size >= 1024, "be at least 1 KiB"),
@@ -217,7 +176,6 @@ class Settings:
         "Seconds a page may take to parse in a worker; past it: parse_timeout.",
         more="The page becomes a `parse_timeout` error record; the worker is killed and replaced.",
         key="parse_timeout",
-        doc_type="float, s",
         rule=positive(),
     )
     stop_after_known: int = setting(
@@ -302,7 +260,7 @@ class Settings:
         "HOST=ADDRESS: connect to ADDRESS for HOST, as curl --resolve (repeat); such a host "
         "may be on a private address.",
         given=dict[str, str],
-        convert=_pairs,
+        convert=host_table,
         doc_type="table host = address",
         metavar="HOST=ADDRESS",
     )
@@ -317,7 +275,7 @@ class Settings:
         doc_type="URL",
         shown="the environment's",
         metavar="URL",
-        rule=Rule(_proxy_ok, "be an http:// or https:// URL (or 'direct')"),
+        rule=Rule(proxy_ok, "be an http:// or https:// URL (or 'direct')"),
     )
     http2: bool = setting(False, "network", "Offer HTTP/2 on https (the server chooses).")
     out_dir: Path = setting(
@@ -325,7 +283,6 @@ class Settings:
         "output",
         "Folder for the runs' output.",
         key="out",
-        doc_type="path",
         shown="`output`",
         path=True,
     )
@@ -334,7 +291,6 @@ class Settings:
         "output",
         "State file (incremental runs, resume, lock).",
         key="state",
-        doc_type="path",
         shown="`OUT/state.sqlite`",
         path=True,
     )
@@ -344,7 +300,6 @@ class Settings:
         "Keep every response (request, headers, body) in WARC files in this folder.",
         more="Files `harvest-RUN_ID-NNNNN.warc.gz`; read back by `harvest reparse` and `--replay`.",
         key="archive",
-        doc_type="path",
         path=True,
     )
     archive_file_bytes: int = setting(
@@ -353,7 +308,7 @@ class Settings:
         "Start a new WARC file past this size, MiB.",
         key="archive_file_mb",
         given=float,
-        convert=_mib,
+        convert=mib_to_bytes,
         doc_type="float, MiB",
         shown="1024",
         rule=Rule(lambda size: size >= MIB, "be at least 1"),
@@ -367,23 +322,18 @@ class Settings:
         "config file's folder ([records](records.md#exporting-tables-harvest-export)).",
         key="export",
         given=list[str],
-        convert=_exports,
+        convert=export_targets,
         doc_type="list of `FORMAT:PATH`",
         flag="--export",
         metavar="FORMAT:PATH",
-        under=_export_under,
+        under=exports_under,
     )
     # Per-run switches and internals: not options.
     full: bool = False
     stop_grace_s: float = 10.0
 
     def __post_init__(self) -> None:
-        for each in fields(self):
-            declared = each.metadata.get("harvest")
-            if declared is not None and declared.rule is not None:
-                declared.rule.check(
-                    (declared.key or each.name).replace("_", "-"), getattr(self, each.name)
-                )
+        check_rules(self)
         seeds = []
         for seed in self.seeds:
             url = canonical_url(seed)

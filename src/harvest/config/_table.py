@@ -32,7 +32,9 @@ def options_table() -> str:
 
 
 def _type(option: Option) -> str:
+    """The declared type text, else the type's name (a field in seconds ends in ``_s``)."""
     if option.declared.doc_type:
         return option.declared.doc_type
     name = getattr(option.kind, "__name__", str(option.kind))
-    return _TYPES.get(name, name.replace("pathlib.", "").replace(" | None", ""))
+    name = _TYPES.get(name.replace("pathlib.", "").replace(" | None", ""), name)
+    return f"{name}, s" if option.field.endswith("_s") else name

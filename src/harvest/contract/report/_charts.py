@@ -11,58 +11,31 @@ bytes. matplotlib is imported here only: ``harvest report --html`` pays its
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from harvest.contract._drift import MIN_SAMPLE
+from harvest.contract.report._drawing import (
+    ALARM,
+    COLOURS,
+    INK,
+    Chart,
+    cell,
+    chart,
+    colormap,
+    nothing,
+    run_axis,
+    slug,
+    stacked,
+    threshold,
+)
 from harvest.contract.report._history import CHANGES, PAGE_OUTCOMES, RunSummary
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-# Okabe and Ito's palette, told apart with any colour vision.
-COLOURS = {
-    "new": "#009E73",
-    "updated": "#0072B2",
-    "unchanged": "#BBBBBB",
-    "removed": "#CC79A7",
-    "skipped": "#E69F00",
-    "failed": "#D55E00",
-}
-ALARM = "#D55E00"
-INK = "#333333"
-WIDTH_IN = 9.0  # inches: the page's column at 72 pt an inch
 MOST_RUNS = 90  # per-run charts show the last this many runs
 HEATMAP_RUNS = 30  # coverage grids show the last this many runs
-_RC: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.size": 9,
-    "axes.edgecolor": "#999999",
-    "axes.labelcolor": INK,
-    "xtick.color": INK,
-    "ytick.color": INK,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titlesize": 10,
-    "legend.frameon": False,
-}
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart: its id in the page, its title and caption, and the SVG element."""
-
-    id: str
-    title: str
-    caption: str
-    svg: str
 
 
 def run_charts(runs: Sequence[RunSummary]) -> list[Chart]:
@@ -96,10 +69,10 @@ def dataset_charts(by_year: dict[int, int], by_type: dict[str, int]) -> list[Cha
 
 def _records_by_change(runs: list[RunSummary], note: str) -> Chart:
     def draw(ax: Axes) -> None:
-        _stacked(ax, runs, {change: [run.pages[change] for run in runs] for change in CHANGES})
+        stacked(ax, runs, {change: [run.pages[change] for run in runs] for change in CHANGES})
         ax.set_ylabel("records")
 
-    return _chart(
+    return chart(
         "records-by-change",
         "Records by change",
         "Records each run wrote, by what changed: a page new to the state, a page whose "
@@ -110,12 +83,12 @@ def _records_by_change(runs: list[RunSummary], note: str) -> Chart:
 
 def _pages_by_outcome(runs: list[RunSummary], note: str) -> Chart:
     def draw(ax: Axes) -> None:
-        _stacked(
+        stacked(
             ax, runs, {outcome: [run.pages[outcome] for run in runs] for outcome in PAGE_OUTCOMES}
         )
         ax.set_ylabel("pages")
 
-    return _chart(
+    return chart(
         "pages-by-outcome",
         "Pages by outcome",
         "Pages each run asked for, by outcome. Unchanged pages (a 304, the same body or "
@@ -133,12 +106,12 @@ def _error_rate(runs: list[RunSummary], note: str) -> Chart:
         limits = [run.max_error_rate for run in runs if run.max_error_rate is not None]
         if limits:
             limit = 100 * limits[-1]
-            _threshold(ax, limit, f"--max-error-rate {limit:g}%: exit 1 above")
+            threshold(ax, limit, f"--max-error-rate {limit:g}%: exit 1 above")
             ax.set_ylim(0, max(limit * 2, *rates, 1) * 1.1)
         ax.set_ylabel("% of pages failed")
-        _run_axis(ax, runs)
+        run_axis(ax, runs)
 
-    return _chart(
+    return chart(
         "error-rate",
         "Error rate",
         "Share of the pages a run asked for that failed (fetch or parse), against the "
@@ -155,9 +128,9 @@ def _duration(runs: list[RunSummary], note: str) -> Chart:
         colours = [COLOURS["updated"] if run.outcome == "complete" else ALARM for run in runs]
         ax.bar(range(len(runs)), [s / scale for s in seconds], color=colours, width=0.8)
         ax.set_ylabel(unit)
-        _run_axis(ax, runs)
+        run_axis(ax, runs)
 
-    return _chart(
+    return chart(
         "duration",
         "Duration",
         f"How long each run took, in {unit}; a run that did not end complete "
@@ -193,13 +166,13 @@ def _coverage_grid(runs: list[RunSummary], kind: str, total: int) -> Chart:
                 share = seen["fields"].get(name)
                 if share is not None:
                     grid[row, column] = 100 * share
-        colours = _colormap()
+        colours = colormap()
         image = ax.imshow(grid, cmap=colours, vmin=0, vmax=100, aspect="auto")
         ax.set_yticks(range(len(fields)), fields)
         ax.tick_params(axis="y", length=0)
         for column, name in alarms:
             if name in fields:
-                ax.add_patch(_cell(column, fields.index(name)))
+                ax.add_patch(cell(column, fields.index(name)))
         if len(runs) <= 12:
             for row in range(len(fields)):
                 for column in range(len(runs)):
@@ -207,15 +180,15 @@ def _coverage_grid(runs: list[RunSummary], kind: str, total: int) -> Chart:
                     if not np.isnan(value):
                         ax.text(column, row, f"{value:.0f}", ha="center", va="center",
                                 fontsize=7, color="white" if value < 60 else INK)  # fmt: skip
-        _run_axis(ax, runs)
+        run_axis(ax, runs)
         ax.spines[:].set_visible(False)
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
         bar.set_label("% filled")
 
     height = 1.2 + 0.2 * max(len(fields), 3)
     note = f" The last {len(runs)} of {total} runs." if total > len(runs) else ""
-    return _chart(
-        f"coverage-{_slug(kind)}",
+    return chart(
+        f"coverage-{slug(kind)}",
         f"Field coverage: {kind} pages",
         f"The share of {kind} records with each field filled, per run. Grey: the run saw "
         f"no {kind} page, or too few to weigh (under {MIN_SAMPLE}, in a run that was not "
@@ -233,13 +206,13 @@ def _largest_drops(runs: list[RunSummary], total: int) -> Chart:
         drops = [max(run.largest_drop[2], 0.0) if run.largest_drop else 0.0 for run in runs]
         colours = [ALARM if drop > points else COLOURS["updated"] for drop in drops]
         ax.bar(range(len(runs)), drops, color=colours, width=0.8)
-        _threshold(ax, points, f"drift alarm: a drop of more than {points:g} points")
+        threshold(ax, points, f"drift alarm: a drop of more than {points:g} points")
         ax.set_ylim(0, max(points * 1.5, *drops, 1) * 1.1)
         ax.set_ylabel("points")
-        _run_axis(ax, runs)
+        run_axis(ax, runs)
 
     note = f" The last {len(runs)} of {total} runs." if total > len(runs) else ""
-    return _chart(
+    return chart(
         "largest-drop",
         "Largest coverage drop",
         "Per run, the field whose coverage fell most against the run the drift alarm "
@@ -255,7 +228,7 @@ def _largest_drops(runs: list[RunSummary], total: int) -> Chart:
 def _per_year(by_year: dict[int, int]) -> Chart:
     def draw(ax: Axes) -> None:
         if not by_year:
-            _nothing(ax)
+            nothing(ax)
             return
         years = sorted(by_year)
         ax.bar(years, [by_year[year] for year in years], color=COLOURS["updated"], width=0.8)
@@ -264,7 +237,7 @@ def _per_year(by_year: dict[int, int]) -> Chart:
 
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
-    return _chart(
+    return chart(
         "per-year",
         "Publications per year",
         "Publications in the current picture by the year they were published (those with a date).",
@@ -277,7 +250,7 @@ def _per_type(by_type: dict[str, int]) -> Chart:
 
     def draw(ax: Axes) -> None:
         if not shown:
-            _nothing(ax)
+            nothing(ax)
             return
         labels = [kind or "(none)" for kind, _ in reversed(shown)]
         values = [count for _, count in reversed(shown)]
@@ -289,7 +262,7 @@ def _per_type(by_type: dict[str, int]) -> Chart:
                         va="center", color=INK)  # fmt: skip
 
     more = f" The 20 most common of {len(by_type)}." if len(by_type) > len(shown) else ""
-    return _chart(
+    return chart(
         "per-content-type",
         "Publications per content type",
         "Publications in the current picture by the label the page gives itself "
@@ -297,123 +270,3 @@ def _per_type(by_type: dict[str, int]) -> Chart:
         draw,
         height=1.0 + 0.25 * max(len(shown), 2),
     )
-
-
-# -- drawing ---------------------------------------------------------------------------
-
-
-def _chart(
-    chart_id: str, title: str, caption: str, draw: Callable[[Axes], None], *, height: float = 2.8
-) -> Chart:
-    with _style(chart_id):
-        from matplotlib.figure import Figure  # noqa: PLC0415
-
-        figure: Figure = Figure(figsize=(WIDTH_IN, height), layout="constrained")
-        draw(figure.add_subplot())
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
-    return Chart(chart_id, title, caption, _inline(buffer.getvalue(), chart_id, title))
-
-
-@contextmanager
-def _style(salt: str) -> Iterator[None]:
-    import matplotlib as mpl  # noqa: PLC0415
-
-    style: Any = {**_RC, "svg.hashsalt": salt}  # the stubs list every key as a literal
-    with mpl.rc_context(style):
-        yield
-
-
-def _stacked(ax: Axes, runs: list[RunSummary], series: dict[str, list[int]]) -> None:
-    bottom = [0] * len(runs)
-    for name, values in series.items():
-        ax.bar(range(len(runs)), values, bottom=bottom, color=COLOURS[name], label=name, width=0.8)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.legend(ncols=len(series), loc="upper left", bbox_to_anchor=(0, 1.18), fontsize=8)
-    top = _clip(bottom)
-    if top is not None:  # a first crawl dwarfs the nights after it: cut it, and say so
-        ax.set_ylim(0, top)
-        for x, total in enumerate(bottom):
-            if total > top:
-                ax.annotate(f"{total:,} (cut)", (x, top), xytext=(8, -10),
-                            textcoords="offset points", color=INK, fontsize=8)  # fmt: skip
-    elif not any(bottom):
-        ax.set_ylim(0, 1)
-    _run_axis(ax, runs)
-
-
-def _clip(totals: list[int]) -> float | None:
-    """A y limit that keeps the usual runs readable beside a few huge ones, or None.
-
-    When the largest bar is more than 8 times the median of the bars, the axis
-    stops at twice the largest bar under 4 times the median.
-    """
-    usual = sorted(t for t in totals if t)
-    if len(usual) < 5:
-        return None
-    median = usual[len(usual) // 2]
-    if usual[-1] <= 8 * median:
-        return None
-    return 2.0 * max(t for t in usual if t <= 4 * median)
-
-
-def _threshold(ax: Axes, y: float, label: str) -> None:
-    """A dashed line across the chart at ``y``, named at its left end."""
-    ax.axhline(y, color=INK, linestyle="--", linewidth=1)
-    ax.annotate(label, (0, y), xytext=(2, 3), textcoords="offset points", color=INK)
-
-
-def _run_axis(ax: Axes, runs: list[RunSummary]) -> None:
-    """Runs along x, one step each, labelled by their UTC start; at most about 10 labels."""
-    step = max(1, -(-len(runs) // 10))
-    ticks = list(range(0, len(runs), step))
-    same_day = runs[-1].started_at - runs[0].started_at < timedelta(days=1)
-    form = "%H:%M:%S" if same_day else "%Y-%m-%d\n%H:%M" if len(ticks) <= 6 else "%m-%d %H:%M"
-    ax.set_xticks(ticks, [runs[i].started_at.strftime(form) for i in ticks])
-    ax.set_xlim(-0.6, len(runs) - 0.4)
-    day = f", {runs[0].started_at:%Y-%m-%d}" if same_day else ""
-    ax.set_xlabel(f"run (UTC start{day})")
-
-
-def _cell(column: int, row: int) -> Any:
-    from matplotlib.patches import Rectangle  # noqa: PLC0415
-
-    return Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=ALARM, linewidth=2)
-
-
-def _colormap() -> Any:
-    import matplotlib as mpl  # noqa: PLC0415
-
-    return mpl.colormaps["viridis"].with_extremes(bad="#E8E8E8")
-
-
-def _nothing(ax: Axes) -> None:
-    ax.text(0.5, 0.5, "no publications yet", ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-
-
-_PROLOGUE = re.compile(r"\A.*?(?=<svg\b)", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
-
-
-def _inline(svg: str, chart_id: str, title: str) -> str:
-    """The ``<svg>`` element alone, labelled for screen readers, its ids its own.
-
-    matplotlib numbers its groups per figure (``axes_1`` ...): inline beside other
-    charts, every id and reference to one is prefixed with the chart's id.
-    """
-    element = _PROLOGUE.sub("", svg, count=1)
-    own = set(_ID.findall(element))
-    element = _ID.sub(lambda m: f'id="{chart_id}-{m.group(1)}"', element)
-    element = _REFERENCE.sub(
-        lambda m: m.group(1) + (f"{chart_id}-" if m.group(2) in own else "") + m.group(2),
-        element,
-    )
-    return element.replace(
-        "<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title" class="chart" ', 1
-    )
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "kind"

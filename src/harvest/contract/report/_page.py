@@ -13,7 +13,8 @@ from html import escape
 from pathlib import Path
 
 from harvest.contract.export import DatasetSummary
-from harvest.contract.report._charts import Chart, coverage_charts, dataset_charts, run_charts
+from harvest.contract.report._charts import coverage_charts, dataset_charts, run_charts
+from harvest.contract.report._drawing import Chart
 from harvest.contract.report._history import RunSummary
 
 TABLE_RUNS = 100  # the runs table lists the newest this many
