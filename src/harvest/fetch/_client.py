@@ -14,11 +14,9 @@ import asyncio
 import email.utils
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -34,13 +32,15 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from harvest._constants import DEFAULT_USER_AGENT
 from harvest.errors import FetchError, WriteError
+from harvest.fetch._config import FetchConfig
 from harvest.fetch._decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
 from harvest.fetch._exchange import Exchange, ResponseHook
 from harvest.fetch._guard import AddressPolicy, BlockedAddressError
+from harvest.fetch._models import Answer, FetchedPage, is_html, parsed_url
 from harvest.fetch._politeness import Gates, Turn
 from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
+from harvest.fetch._stats import FetchStats
 from harvest.fetch._wire import Proxies, WireTransport
 from harvest.normalize import host_of, in_scope_origin, origin_of
 
@@ -48,113 +48,6 @@ log = logging.getLogger("harvest.fetch")
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-
-# What a fetch can end in. "Skipped" outcomes are harvest's choice (robots.txt,
-# scope, content type), not failures of the run.
-OUTCOMES = {
-    "ok": "the page was fetched",
-    "not_modified": "a conditional request answered 304: the page is as last fetched",
-    "http_error": "the server answered an error status (4xx, or 5xx after the retries)",
-    "timeout": "connect, read or total deadline passed (after the retries)",
-    "network": "the connection failed, was reset or the body was cut short",
-    "too_large": "the body, decoded, passed the size bound",
-    "bad_encoding": "the body was not valid in its Content-Encoding",
-    "blocked_address": "the host resolved to a loopback, private or link-local address",
-    "redirect_loop": "a redirect led back to a URL of the same chain",
-    "too_many_redirects": "more redirects than the hop limit",
-    "retry_after_too_long": "the server asked to wait longer than the Retry-After cap",
-    "robots_unreachable": "robots.txt answered 5xx or nothing: the host is disallowed",
-    "robots_disallowed": "robots.txt disallows the URL",
-    "redirect_offsite": "a redirect to a host outside the allowed hosts, not followed",
-    "duplicate": "a redirect to a URL this run has fetched already, not followed",
-    "not_html": "the content type is not HTML: recorded, not parsed",
-}
-SKIPPED_OUTCOMES = frozenset({"robots_disallowed", "redirect_offsite", "not_html"})
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """How the fetcher behaves; a small value object built from Settings."""
-
-    concurrency: int = 8
-    per_host_concurrency: int = 2
-    delay_s: float = 1.0
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 30.0
-    deadline_s: float = 60.0
-    attempts: int = 3
-    retry_budget_s: float = 120.0
-    backoff_s: float = 0.5
-    backoff_max_s: float = 30.0
-    retry_after_cap_s: float = 120.0
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    obey_robots: bool = True
-    robots_retry_s: float = 300.0
-    allowed_hosts: frozenset[str] = frozenset()
-    resolve: tuple[tuple[str, str], ...] = ()
-    origins: frozenset[tuple[str, str, int]] = frozenset()  # non-default ports in scope
-    proxy: str | None = None  # None: HTTP_PROXY, HTTPS_PROXY ... from the environment
-    http2: bool = False
-
-    @property
-    def robots_agent(self) -> str:
-        """The product token robots.txt groups are matched against ("harvest")."""
-        return self.user_agent.split("/", 1)[0].split()[0] if self.user_agent.strip() else "*"
-
-
-@dataclass(frozen=True)
-class FetchedPage:
-    """A response as harvest keeps it."""
-
-    url: str
-    final_url: str
-    status: int
-    content_type: str | None
-    body: bytes
-    fetched_at: datetime
-    elapsed_s: float
-    attempts: int = 1
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class FetchStats:
-    """Every request and every fetch outcome of a run, for the manifest."""
-
-    requests: int = 0
-    retries: int = 0
-    replays: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    bytes: int = 0
-    wire_bytes: int = 0
-    seconds: float = 0.0
-    robots: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "replays": self.replays,
-            "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
-            "outcomes": dict(sorted(self.outcomes.items())),
-            "bytes": self.bytes,
-            "wire_bytes": self.wire_bytes,
-            "seconds": round(self.seconds, 3),
-            "robots": self.robots,
-        }
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    fetched_at: datetime
-    body: bytes = b""
-    location: str | None = None
 
 
 class _RetryableStatusError(Exception):
@@ -375,19 +268,9 @@ class Fetcher:
                     outcome="duplicate",
                     attempts=attempts,
                 )
-        return FetchedPage(
-            url=url,
-            final_url=current,
-            status=answer.status,
-            content_type=answer.headers.get("content-type"),
-            body=answer.body,
-            fetched_at=answer.fetched_at,
-            elapsed_s=0.0,
-            attempts=attempts,
-            headers=dict(answer.headers),
-        )
+        return answer.page(url, current, attempts)
 
-    def _next_hop(self, chain: list[str], answer: _Answer, attempts: int) -> str:
+    def _next_hop(self, chain: list[str], answer: Answer, attempts: int) -> str:
         origin, here = chain[0], chain[-1]
 
         def refuse(message: str, outcome: str) -> FetchError:
@@ -438,7 +321,7 @@ class Fetcher:
         )
 
     async def _robots_for(self, url: str) -> RobotsRules:
-        parts = _parsed(url)
+        parts = parsed_url(url)
         origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
         rules = self._robots.get(origin)
         if rules is not None and not rules.stale:
@@ -487,7 +370,7 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None = None,
         keep: int | None = None,
-    ) -> tuple[_Answer, int]:
+    ) -> tuple[Answer, int]:
         """One request with its retries: (answer, attempts made).
 
         The first attempt runs on its own: most requests succeed at once, and a
@@ -563,8 +446,8 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None,
         keep: int | None = None,
-    ) -> _Answer:
-        gate = self._gates[_parsed(url).host]
+    ) -> Answer:
+        gate = self._gates[parsed_url(url).host]
         async with gate.slot(), self._global:
             turn = await gate.wait_turn()
             self.stats.requests += 1
@@ -586,13 +469,13 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None,
         keep: int | None = None,
-    ) -> _Answer:
+    ) -> Answer:
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):  # http11. or http2.
                 turn.started()
 
         async with self._client.stream(
-            "GET", _parsed(url), headers=headers, extensions={"trace": trace}
+            "GET", parsed_url(url), headers=headers, extensions={"trace": trace}
         ) as response:
             status = response.status_code
             self.stats.statuses[status] += 1
@@ -604,9 +487,9 @@ class Fetcher:
                 raise _RetryableStatusError(status, wait)
             if status in REDIRECT_STATUSES and "location" in response.headers:
                 at = self._keep(response)
-                return _Answer(status, response.headers, at, location=response.headers["location"])
+                return Answer(status, response.headers, at, location=response.headers["location"])
             if status == 304 and headers:  # not modified since the validators we sent
-                return _Answer(status, response.headers, self._keep(response))
+                return Answer(status, response.headers, self._keep(response))
             if not 200 <= status < 300:
                 self._keep(response)
                 raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
@@ -620,7 +503,7 @@ class Fetcher:
                     outcome="not_html",
                 )
             body = await self._read(response, url, keep)
-        return _Answer(status, response.headers, self._keep(response, body), body)
+        return Answer(status, response.headers, self._keep(response, body), body)
 
     def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
         """Hand an exchange to the response hook (``--archive``); the moment it ended,
@@ -721,12 +604,6 @@ def _proxies(setting: str | None) -> Proxies:
     return Proxies.one(setting, Proxies.from_environment().no_proxy)
 
 
-@lru_cache(maxsize=1024)
-def _parsed(url: str) -> httpx.URL:
-    """``url`` parsed, once for the robots check, the host's gate and the request."""
-    return httpx.URL(url)
-
-
 def _peer_address(response: httpx.Response) -> str | None:
     """The IP address the response came from, when the transport tells (not replay)."""
     stream = response.extensions.get("network_stream")
@@ -741,10 +618,3 @@ def _is_transient(exc: BaseException | None) -> bool:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return False
     return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
-
-
-def is_html(content_type: str | None) -> bool:
-    """HTML, or no type at all (the parser then judges the bytes)."""
-    if not content_type:
-        return True
-    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
