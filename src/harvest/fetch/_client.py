@@ -3,42 +3,35 @@
 A fetch is: robots.txt check -> request (retried) -> redirect hop (checked,
 then robots and request again) ... -> body read within the size bound. Each
 request waits for its host's slot and turn (``politeness``), then a global slot.
-httpx and tenacity exceptions are converted here, once, into ``FetchError``
-with an ``outcome`` word that the manifest counts. Tests and offline runs swap
+Retries follow ``_retrying``; what a request that is given up on ends in,
+``_errors`` says once: a ``FetchError`` with an ``outcome`` word that the
+manifest counts. Tests and offline runs swap
 the *transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_any,
-    stop_before_delay,
-    wait_random_exponential,
-)
-from tenacity.stop import stop_base
 
-from harvest.errors import FetchError, WriteError
+from harvest.errors import FetchError
 from harvest.fetch._config import FetchConfig
 from harvest.fetch._decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.fetch._errors import DeadlineError, RetryableStatusError
 from harvest.fetch._exchange import Exchange, ResponseHook
-from harvest.fetch._guard import AddressPolicy, BlockedAddressError
+from harvest.fetch._guard import AddressPolicy
 from harvest.fetch._models import Answer, FetchedPage, is_html, parsed_url
 from harvest.fetch._politeness import Gates, Turn
+from harvest.fetch._retrying import RETRY_STATUSES, Retrying, retry_after_s
 from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
 from harvest.fetch._stats import FetchStats
 from harvest.fetch._wire import Proxies, WireTransport
@@ -46,15 +39,7 @@ from harvest.normalize import host_of, in_scope_origin, origin_of
 
 log = logging.getLogger("harvest.fetch")
 
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-class _RetryableStatusError(Exception):
-    def __init__(self, status: int, retry_after_s: float | None) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.retry_after_s = retry_after_s
 
 
 class _CookieJar(httpx.Cookies):
@@ -70,46 +55,6 @@ class _CookieJar(httpx.Cookies):
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers:
             super().extract_cookies(response)
-
-
-class _StopOnLongRetryAfter(stop_base):
-    """Give up at once when the server asks to wait longer than the cap."""
-
-    def __init__(self, cap_s: float) -> None:
-        self.cap_s = cap_s
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        return (
-            isinstance(exc, _RetryableStatusError)
-            and exc.retry_after_s is not None
-            and exc.retry_after_s > self.cap_s
-        )
-
-
-class _DeadlineError(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"no complete answer within the {seconds:g} s deadline")
-
-
-def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks to wait (delta-seconds or HTTP date), or None.
-
-    >>> retry_after_s("2"), retry_after_s("soon")
-    (2.0, None)
-    >>> retry_after_s("Wed, 21 Oct 2026 07:28:05 GMT", datetime(2026, 10, 21, 7, 28, tzinfo=UTC))
-    5.0
-    """
-    text = (value or "").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class Fetcher:
@@ -129,6 +74,7 @@ class Fetcher:
         self._gates = Gates(config.per_host_concurrency, config.delay_s)
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._retrying = Retrying(config, self.stats)
         if transport is None:
             policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
             transport = WireTransport(
@@ -371,73 +317,9 @@ class Fetcher:
         headers: dict[str, str] | None = None,
         keep: int | None = None,
     ) -> tuple[Answer, int]:
-        """One request with its retries: (answer, attempts made).
-
-        The first attempt runs on its own: most requests succeed at once, and a
-        tenacity loop costs the crawl's event loop ~0.1 ms of CPU a request
-        (bench/crawl/README.md). A failure that can be retried is handed to the
-        loop as its first attempt, so backoff, Retry-After, the stops and the log
-        treat it as they treat any attempt; the retry budget counts from the start
-        of the first attempt.
-        """
-        started = time.monotonic()
-        try:
-            return await self._attempt(url, expect_html=expect_html, headers=headers, keep=keep), 1
-        except FetchError as exc:
-            exc.attempts = 1
-            raise
-        except WriteError:
-            raise  # the archive cannot be written: not the page's failure, the run's
-        except Exception as exc:
-            if not _is_transient(exc) or self.config.attempts <= 1:
-                raise self._convert(url, exc, 1) from exc
-            first: BaseException | None = exc
-        config = self.config
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
-            stop=stop_any(
-                stop_after_attempt(config.attempts),
-                stop_before_delay(config.retry_budget_s - (time.monotonic() - started)),
-                _StopOnLongRetryAfter(config.retry_after_cap_s),
-            ),
-            wait=self._wait,
-            before_sleep=self._before_retry,
-            reraise=True,
-        )
-        attempts = 0
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    if first is not None:  # the first attempt's failure, replayed
-                        failure, first = first, None
-                        raise failure
-                    answer = await self._attempt(
-                        url, expect_html=expect_html, headers=headers, keep=keep
-                    )
-        except FetchError as exc:
-            exc.attempts = attempts
-            raise
-        except WriteError:
-            raise
-        except Exception as exc:
-            raise self._convert(url, exc, attempts) from exc
-        return answer, attempts
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatusError) and exc.retry_after_s is not None:
-            return exc.retry_after_s  # what the server asked: not less
-        backoff = wait_random_exponential(
-            multiplier=self.config.backoff_s, max=self.config.backoff_max_s
-        )
-        return float(backoff(state))
-
-    def _before_retry(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.info("retrying in %.2f s after %s", wait, exc)
+        """One request with its retries: (answer, attempts made)."""
+        attempt = partial(self._attempt, url, expect_html=expect_html, headers=headers, keep=keep)
+        return await self._retrying.run(url, attempt)
 
     async def _attempt(
         self,
@@ -457,7 +339,7 @@ class Fetcher:
                         url, turn, expect_html=expect_html, headers=headers, keep=keep
                     )
             except TimeoutError as exc:
-                raise _DeadlineError(self.config.deadline_s) from exc
+                raise DeadlineError(self.config.deadline_s) from exc
             finally:
                 turn.started()  # no-op once the headers went out; else frees the turn
 
@@ -484,7 +366,7 @@ class Fetcher:
                 wait = retry_after_s(response.headers.get("retry-after"))
                 if wait is not None and wait <= self.config.retry_after_cap_s:
                     self._gates[response.url.host].hold_off(wait)  # the whole host waits
-                raise _RetryableStatusError(status, wait)
+                raise RetryableStatusError(status, wait)
             if status in REDIRECT_STATUSES and "location" in response.headers:
                 at = self._keep(response)
                 return Answer(status, response.headers, at, location=response.headers["location"])
@@ -570,30 +452,6 @@ class Fetcher:
             ) from exc
         return b"".join(chunks)
 
-    def _convert(self, url: str, exc: BaseException, attempts: int) -> FetchError:
-        status, outcome = None, "network"
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, _RetryableStatusError):
-            status, outcome, reason = exc.status, "http_error", str(exc)
-            if exc.retry_after_s is not None and exc.retry_after_s > self.config.retry_after_cap_s:
-                outcome = "retry_after_too_long"
-                reason += (
-                    f" with Retry-After {exc.retry_after_s:g} s, "
-                    f"longer than the {self.config.retry_after_cap_s:g} s cap"
-                )
-        elif isinstance(exc, _DeadlineError | httpx.TimeoutException):
-            outcome = "timeout"
-            reason = str(exc) if isinstance(exc, _DeadlineError) else f"timed out ({reason})"
-        elif isinstance(exc, BlockedAddressError):
-            outcome, reason = "blocked_address", str(exc)
-        return FetchError(
-            f"{reason} after {attempts} attempt(s)",
-            url=url,
-            status=status,
-            outcome=outcome,
-            attempts=attempts,
-        )
-
 
 def _proxies(setting: str | None) -> Proxies:
     """The ``proxy`` setting (``direct``: none), else the environment's proxies."""
@@ -612,9 +470,3 @@ def _peer_address(response: httpx.Response) -> str | None:
     except Exception:  # a transport without the information
         return None
     return str(peer[0]) if isinstance(peer, tuple) and peer else None
-
-
-def _is_transient(exc: BaseException | None) -> bool:
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return False
-    return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
