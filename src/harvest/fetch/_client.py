@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 
 from harvest.errors import FetchError
+from harvest.fetch._body import read_body
 from harvest.fetch._config import FetchConfig
-from harvest.fetch._decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.fetch._decode import ACCEPT_ENCODING
 from harvest.fetch._errors import DeadlineError, RetryableStatusError
 from harvest.fetch._exchange import Exchange, ResponseHook
 from harvest.fetch._guard import AddressPolicy
@@ -384,7 +385,7 @@ class Fetcher:
                     status=status,
                     outcome="not_html",
                 )
-            body = await self._read(response, url, keep)
+            body = await read_body(response, url, self.config.max_body_bytes, self.stats, keep)
         return Answer(status, response.headers, self._keep(response, body), body)
 
     def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
@@ -408,49 +409,6 @@ class Fetcher:
             )
         )
         return at
-
-    async def _read(self, response: httpx.Response, url: str, keep: int | None = None) -> bytes:
-        """The decoded body, within the size bound; ``keep``: read only its first bytes
-        (robots.txt: RFC 9309 2.5 has crawlers use the first 500 KiB), never too large."""
-        limit = self.config.max_body_bytes
-        declared = response.headers.get("content-length", "")
-
-        def too_large() -> FetchError:
-            return FetchError(
-                f"body larger than {limit} bytes",
-                url=url,
-                status=response.status_code,
-                outcome="too_large",
-            )
-
-        if declared.isdigit() and int(declared) > limit and keep is None:
-            raise too_large()
-        if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
-            self.stats.wire_bytes += len(response.content)
-            if keep is not None:
-                return response.content[:keep]
-            if len(response.content) > limit:
-                raise too_large()
-            return response.content
-        try:
-            decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
-            chunks, wire, kept = [], 0, 0
-            async for chunk in response.aiter_raw():
-                wire += len(chunk)
-                self.stats.wire_bytes += len(chunk)
-                if wire > limit:
-                    raise too_large()
-                chunks.append(decoder.feed(chunk))
-                kept += len(chunks[-1])
-                if keep is not None and kept >= keep:
-                    return b"".join(chunks)[:keep]  # the rest is not read: its connection goes
-        except BodyTooLargeError as exc:
-            raise too_large() from exc
-        except DecodeError as exc:
-            raise FetchError(
-                str(exc), url=url, status=response.status_code, outcome="bad_encoding"
-            ) from exc
-        return b"".join(chunks)
 
 
 def _proxies(setting: str | None) -> Proxies:
