@@ -32,15 +32,13 @@ from harvest.fetch._exchange import Exchange, ResponseHook
 from harvest.fetch._guard import AddressPolicy
 from harvest.fetch._models import Answer, FetchedPage, is_html, parsed_url
 from harvest.fetch._politeness import Gates, Turn
+from harvest.fetch._redirects import REDIRECT_STATUSES, RedirectChain
 from harvest.fetch._retrying import RETRY_STATUSES, Retrying, retry_after_s
 from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
 from harvest.fetch._stats import FetchStats
 from harvest.fetch._wire import Proxies, WireTransport
-from harvest.normalize import host_of, in_scope_origin, origin_of
 
 log = logging.getLogger("harvest.fetch")
-
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class _CookieJar(httpx.Cookies):
@@ -189,8 +187,9 @@ class Fetcher:
         claim: Callable[[str], bool] | None = None,
         keep: int | None = None,
     ) -> FetchedPage:
-        chain, current, attempts = [url], url, 0
+        chain, attempts = RedirectChain(url, self.config, claim), 0
         while True:
+            current = chain.current
             try:
                 if robots:
                     await self._obey_robots(current)
@@ -205,42 +204,8 @@ class Fetcher:
                 raise
             attempts += tries
             if answer.location is None:
-                break
-            current = self._next_hop(chain, answer, attempts)
-            if claim is not None and not claim(current):
-                raise FetchError(
-                    f"redirect to {current}, fetched already in this run",
-                    url=url,
-                    status=answer.status,
-                    outcome="duplicate",
-                    attempts=attempts,
-                )
-        return answer.page(url, current, attempts)
-
-    def _next_hop(self, chain: list[str], answer: Answer, attempts: int) -> str:
-        origin, here = chain[0], chain[-1]
-
-        def refuse(message: str, outcome: str) -> FetchError:
-            return FetchError(
-                message, url=origin, status=answer.status, outcome=outcome, attempts=attempts
-            )
-
-        try:
-            target = str(httpx.URL(here).join(answer.location or ""))
-        except httpx.InvalidURL as exc:
-            raise refuse(f"redirect to an invalid URL {answer.location!r}", "http_error") from exc
-        allowed = self.config.allowed_hosts or {h for h in [host_of(origin)] if h}
-        origins = self.config.origins or {o for o in [origin_of(origin)] if o}
-        if not in_scope_origin(target, allowed, origins):
-            message = f"redirect to {target} (origin not allowed): not followed"
-            raise refuse(message, "redirect_offsite")
-        if target in chain:
-            loop = " -> ".join([*chain[chain.index(target) :], target])
-            raise refuse(f"redirect loop: {loop}", "redirect_loop")
-        if len(chain) > self.config.max_redirects:
-            raise refuse(f"more than {self.config.max_redirects} redirects", "too_many_redirects")
-        chain.append(target)
-        return target
+                return answer.page(url, current, attempts)
+            chain.follow(answer.location, answer.status, attempts)
 
     # -- robots.txt ---------------------------------------------------------------
 
