@@ -34,7 +34,8 @@ from harvest.fetch._models import Answer, FetchedPage, is_html, parsed_url
 from harvest.fetch._politeness import Gates, Turn
 from harvest.fetch._redirects import REDIRECT_STATUSES, RedirectChain
 from harvest.fetch._retrying import RETRY_STATUSES, Retrying, retry_after_s
-from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
+from harvest.fetch._robots import MAX_ROBOTS_BYTES
+from harvest.fetch._robots_gate import RobotsGate
 from harvest.fetch._stats import FetchStats
 from harvest.fetch._wire import Proxies, WireTransport
 
@@ -71,8 +72,7 @@ class Fetcher:
         self.stats = FetchStats()
         self._global = asyncio.Semaphore(config.concurrency)
         self._gates = Gates(config.per_host_concurrency, config.delay_s)
-        self._robots: dict[str, RobotsRules] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots = RobotsGate(config, self._gates, self.stats, self._robots_txt)
         self._retrying = Retrying(config, self.stats)
         if transport is None:
             policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
@@ -172,7 +172,7 @@ class Fetcher:
 
     async def sitemaps_of(self, url: str) -> list[str]:
         """The ``Sitemap:`` lines of the robots.txt of ``url``'s host, as absolute URLs."""
-        rules = await self._robots_for(url)
+        rules = await self._robots.rules_for(url)
         if rules.parser is None:
             return []
         return [str(httpx.URL(url).join(line)) for line in rules.parser.sitemaps]
@@ -192,7 +192,7 @@ class Fetcher:
             current = chain.current
             try:
                 if robots:
-                    await self._obey_robots(current)
+                    await self._robots.check(current)
                 answer, tries = await self._request(
                     current,
                     expect_html=expect_html,
@@ -207,71 +207,9 @@ class Fetcher:
                 return answer.page(url, current, attempts)
             chain.follow(answer.location, answer.status, attempts)
 
-    # -- robots.txt ---------------------------------------------------------------
-
-    async def _obey_robots(self, url: str) -> None:
-        rules = await self._robots_for(url)
-        if rules.allows(url, self.config.robots_agent):
-            return
-        if rules.blocked:
-            raise FetchError(
-                rules.unreachable or "blocked address",
-                url=url,
-                outcome="blocked_address",
-                attempts=0,
-            )
-        if rules.unreachable is not None:
-            raise FetchError(
-                f"robots.txt unreachable ({rules.unreachable}): host disallowed",
-                url=url,
-                status=rules.status,
-                outcome=rules.outcome,
-                attempts=0,
-            )
-        raise FetchError(
-            "disallowed by robots.txt", url=url, outcome="robots_disallowed", attempts=0
-        )
-
-    async def _robots_for(self, url: str) -> RobotsRules:
-        parts = parsed_url(url)
-        origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
-        rules = self._robots.get(origin)
-        if rules is not None and not rules.stale:
-            return rules
-        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
-            rules = self._robots.get(origin)
-            if rules is None or rules.stale:
-                rules = self._robots[origin] = await self._fetch_robots(origin)
-                delay = rules.delay_s(self.config.robots_agent)
-                if delay:
-                    self._gates[parts.host].slow_down(delay)
-                self.stats.robots[origin] = rules.summary(self.config.robots_agent)
-        return rules
-
-    async def _fetch_robots(self, origin: str) -> RobotsRules:
-        try:
-            page = await self._follow(
-                f"{origin}/robots.txt", expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES
-            )
-        except FetchError as exc:
-            if exc.outcome == "blocked_address":
-                log.warning("%s: %s", origin, exc)
-                return RobotsRules.blocked_host(origin, str(exc))
-            status = exc.status
-            # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
-            # chains that cannot be followed. 5xx and no answer mean "unreachable".
-            if (status is not None and 400 <= status < 500 and status != 429) or exc.outcome in (
-                "redirect_offsite",
-                "redirect_loop",
-                "too_many_redirects",
-            ):
-                return RobotsRules.allow_all(origin, status)
-            log.warning("robots.txt of %s unreachable: %s", origin, exc)
-            outcome = "robots_unreachable" if status is not None else exc.outcome
-            return RobotsRules.disallow_all(
-                origin, status, str(exc), self.config.robots_retry_s, outcome
-            )
-        return RobotsRules.parsed(origin, page.status, page.body)
+    async def _robots_txt(self, url: str) -> FetchedPage:
+        """A robots.txt: its first bytes only, and not itself subject to robots.txt."""
+        return await self._follow(url, expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES)
 
     # -- one request, retried -----------------------------------------------------
 
