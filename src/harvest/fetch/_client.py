@@ -1,12 +1,13 @@
 """The fetcher: one shared ``httpx.AsyncClient``, polite, retried, bounded, and counted.
 
-A fetch is: robots.txt check -> request (retried) -> redirect hop (checked,
-then robots and request again) ... -> body read within the size bound. Each
-request waits for its host's slot and turn (``politeness``), then a global slot.
-Retries follow ``_retrying``; what a request that is given up on ends in,
-``_errors`` says once: a ``FetchError`` with an ``outcome`` word that the
-manifest counts. Tests and offline runs swap
-the *transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
+A fetch is, in this module's order: the robots.txt check (``_robots_gate``) ->
+the request, retried (``_retrying``), each attempt in its host's slot and turn
+(``_politeness``), then a global slot -> a redirect hop, checked
+(``_redirects``), then robots.txt and the request again ... -> the body, read
+within the size bound (``_body``). Each exchange goes to the response hook. A
+request given up on becomes a ``FetchError`` with an ``outcome`` word that the
+manifest counts, in one place (``_errors``). Tests and offline runs swap the
+*transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
 """
 
 from __future__ import annotations
@@ -75,32 +76,8 @@ class Fetcher:
         self._robots = RobotsGate(config, self._gates, self.stats, self._robots_txt)
         self._retrying = Retrying(config, self.stats)
         if transport is None:
-            policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
-            transport = WireTransport(
-                policy,
-                max_idle_per_origin=config.concurrency,
-                http2=config.http2,
-                proxies=_proxies(config.proxy),
-                on_replay=self._count_replay,
-            )
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            headers={
-                "user-agent": config.user_agent,
-                "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                "accept-encoding": ACCEPT_ENCODING,
-            },
-            timeout=httpx.Timeout(
-                connect=config.connect_timeout_s,
-                read=config.read_timeout_s,
-                write=config.read_timeout_s,
-                pool=None,  # the slots above already bound what waits for a connection
-            ),
-            follow_redirects=False,  # followed by hand, each hop checked
-            trust_env=False,  # proxies are the transport's (guarded); no netrc
-        )
-        # The client copies a jar it is given (or set) into a plain httpx.Cookies.
-        self._client._cookies = _CookieJar()
+            transport = _wire_transport(config, on_replay=self._count_replay)
+        self._client = _http_client(config, transport)
 
     def _count_replay(self) -> None:
         """A request sent again on a fresh connection after a stale one: a request too."""
@@ -148,8 +125,7 @@ class Fetcher:
             self.stats.seconds += time.perf_counter() - started
             raise
         elapsed = time.perf_counter() - started
-        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
-        self.stats.bytes += len(page.body)
+        self._count(page)
         self.stats.seconds += elapsed
         return replace(page, elapsed_s=elapsed)
 
@@ -166,9 +142,12 @@ class Fetcher:
             raise
         finally:
             self.stats.seconds += time.perf_counter() - started
+        self._count(page)
+        return page
+
+    def _count(self, page: FetchedPage) -> None:
         self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
         self.stats.bytes += len(page.body)
-        return page
 
     async def sitemaps_of(self, url: str) -> list[str]:
         """The ``Sitemap:`` lines of the robots.txt of ``url``'s host, as absolute URLs."""
@@ -210,8 +189,6 @@ class Fetcher:
     async def _robots_txt(self, url: str) -> FetchedPage:
         """A robots.txt: its first bytes only, and not itself subject to robots.txt."""
         return await self._follow(url, expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES)
-
-    # -- one request, retried -----------------------------------------------------
 
     async def _request(
         self,
@@ -256,6 +233,8 @@ class Fetcher:
         headers: dict[str, str] | None,
         keep: int | None = None,
     ) -> Answer:
+        """One GET and its answer, the body read within the bound when there is one to read."""
+
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):  # http11. or http2.
                 turn.started()
@@ -263,33 +242,44 @@ class Fetcher:
         async with self._client.stream(
             "GET", parsed_url(url), headers=headers, extensions={"trace": trace}
         ) as response:
-            status = response.status_code
-            self.stats.statuses[status] += 1
-            if status in RETRY_STATUSES:
-                self._keep(response)
-                wait = retry_after_s(response.headers.get("retry-after"))
-                if wait is not None and wait <= self.config.retry_after_cap_s:
-                    self._gates[response.url.host].hold_off(wait)  # the whole host waits
-                raise RetryableStatusError(status, wait)
-            if status in REDIRECT_STATUSES and "location" in response.headers:
-                at = self._keep(response)
-                return Answer(status, response.headers, at, location=response.headers["location"])
-            if status == 304 and headers:  # not modified since the validators we sent
-                return Answer(status, response.headers, self._keep(response))
-            if not 200 <= status < 300:
-                self._keep(response)
-                raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
-            content_type = response.headers.get("content-type")
-            if expect_html and not is_html(content_type):
-                self._keep(response)
-                raise FetchError(
-                    f"not an HTML page: content type {content_type}",
-                    url=url,
-                    status=status,
-                    outcome="not_html",
-                )
+            self.stats.statuses[response.status_code] += 1
+            answer = self._unread(response, url, expect_html=expect_html, conditional=bool(headers))
+            if answer is not None:
+                return answer
             body = await read_body(response, url, self.config.max_body_bytes, self.stats, keep)
-        return Answer(status, response.headers, self._keep(response, body), body)
+        return Answer(response.status_code, response.headers, self._keep(response, body), body)
+
+    def _unread(
+        self, response: httpx.Response, url: str, *, expect_html: bool, conditional: bool
+    ) -> Answer | None:
+        """The answer when its body is not to be read (a redirect, a 304), else None;
+        raises when the status or content type is not a page's. Each one is kept."""
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            self._keep(response)
+            raise self._retryable(response)
+        if status in REDIRECT_STATUSES and "location" in response.headers:
+            at = self._keep(response)
+            return Answer(status, response.headers, at, location=response.headers["location"])
+        if status == 304 and conditional:  # not modified since the validators we sent
+            return Answer(status, response.headers, self._keep(response))
+        if not 200 <= status < 300:
+            self._keep(response)
+            raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
+        content_type = response.headers.get("content-type")
+        if expect_html and not is_html(content_type):
+            self._keep(response)
+            message = f"not an HTML page: content type {content_type}"
+            raise FetchError(message, url=url, status=status, outcome="not_html")
+        return None
+
+    def _retryable(self, response: httpx.Response) -> RetryableStatusError:
+        """A status worth asking again for; a Retry-After within the cap holds off the
+        whole host, not just this request."""
+        wait = retry_after_s(response.headers.get("retry-after"))
+        if wait is not None and wait <= self.config.retry_after_cap_s:
+            self._gates[response.url.host].hold_off(wait)
+        return RetryableStatusError(response.status_code, wait)
 
     def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
         """Hand an exchange to the response hook (``--archive``); the moment it ended,
@@ -312,6 +302,40 @@ class Fetcher:
             )
         )
         return at
+
+
+def _wire_transport(config: FetchConfig, on_replay: Callable[[], None]) -> WireTransport:
+    """The transport to the network: guarded addresses, pooled connections, proxies."""
+    return WireTransport(
+        AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve)),
+        max_idle_per_origin=config.concurrency,
+        http2=config.http2,
+        proxies=_proxies(config.proxy),
+        on_replay=on_replay,
+    )
+
+
+def _http_client(config: FetchConfig, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    """The one client of a run: its headers and timeouts; redirects are harvest's."""
+    client = httpx.AsyncClient(
+        transport=transport,
+        headers={
+            "user-agent": config.user_agent,
+            "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "accept-encoding": ACCEPT_ENCODING,
+        },
+        timeout=httpx.Timeout(
+            connect=config.connect_timeout_s,
+            read=config.read_timeout_s,
+            write=config.read_timeout_s,
+            pool=None,  # the host's and the global slots already bound what waits
+        ),
+        follow_redirects=False,  # followed by hand, each hop checked
+        trust_env=False,  # proxies are the transport's (guarded); no netrc
+    )
+    # The client copies a jar it is given (or set) into a plain httpx.Cookies.
+    client._cookies = _CookieJar()
+    return client
 
 
 def _proxies(setting: str | None) -> Proxies:
