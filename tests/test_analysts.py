@@ -27,7 +27,7 @@ import pytest
 from pydantic import BaseModel
 
 from harvest.config._settings import Settings
-from harvest.fetch._client import OUTCOMES
+from harvest.fetch import OUTCOMES
 from harvest.models import (
     Author,
     Download,

@@ -1,167 +1,46 @@
 """The fetcher: one shared ``httpx.AsyncClient``, polite, retried, bounded, and counted.
 
-A fetch is: robots.txt check -> request (retried) -> redirect hop (checked,
-then robots and request again) ... -> body read within the size bound. Each
-request waits for its host's slot and turn (``politeness``), then a global slot.
-httpx and tenacity exceptions are converted here, once, into ``FetchError``
-with an ``outcome`` word that the manifest counts. Tests and offline runs swap
-the *transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
+A fetch is, in this module's order: the robots.txt check (``_robots_gate``) ->
+the request, retried (``_retrying``), each attempt in its host's slot and turn
+(``_politeness``), then a global slot -> a redirect hop, checked
+(``_redirects``), then robots.txt and the request again ... -> the body, read
+within the size bound (``_body``). Each exchange goes to the response hook. A
+request given up on becomes a ``FetchError`` with an ``outcome`` word that the
+manifest counts, in one place (``_errors``). Tests and offline runs swap the
+*transport* (``ReplayTransport``, ``httpx.MockTransport``), never the client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_any,
-    stop_before_delay,
-    wait_random_exponential,
-)
-from tenacity.stop import stop_base
 
-from harvest._constants import DEFAULT_USER_AGENT
-from harvest.errors import FetchError, WriteError
-from harvest.fetch._decode import ACCEPT_ENCODING, BodyTooLargeError, BoundedDecoder, DecodeError
+from harvest.errors import FetchError
+from harvest.fetch._body import read_body
+from harvest.fetch._config import FetchConfig
+from harvest.fetch._decode import ACCEPT_ENCODING
+from harvest.fetch._errors import DeadlineError, RetryableStatusError
 from harvest.fetch._exchange import Exchange, ResponseHook
-from harvest.fetch._guard import AddressPolicy, BlockedAddressError
+from harvest.fetch._guard import AddressPolicy
+from harvest.fetch._models import Answer, FetchedPage, is_html, parsed_url
 from harvest.fetch._politeness import Gates, Turn
-from harvest.fetch._robots import MAX_ROBOTS_BYTES, RobotsRules
+from harvest.fetch._redirects import REDIRECT_STATUSES, RedirectChain
+from harvest.fetch._retrying import RETRY_STATUSES, Retrying, retry_after_s
+from harvest.fetch._robots import MAX_ROBOTS_BYTES
+from harvest.fetch._robots_gate import RobotsGate
+from harvest.fetch._stats import FetchStats
 from harvest.fetch._wire import Proxies, WireTransport
-from harvest.normalize import host_of, in_scope_origin, origin_of
 
 log = logging.getLogger("harvest.fetch")
-
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-
-# What a fetch can end in. "Skipped" outcomes are harvest's choice (robots.txt,
-# scope, content type), not failures of the run.
-OUTCOMES = {
-    "ok": "the page was fetched",
-    "not_modified": "a conditional request answered 304: the page is as last fetched",
-    "http_error": "the server answered an error status (4xx, or 5xx after the retries)",
-    "timeout": "connect, read or total deadline passed (after the retries)",
-    "network": "the connection failed, was reset or the body was cut short",
-    "too_large": "the body, decoded, passed the size bound",
-    "bad_encoding": "the body was not valid in its Content-Encoding",
-    "blocked_address": "the host resolved to a loopback, private or link-local address",
-    "redirect_loop": "a redirect led back to a URL of the same chain",
-    "too_many_redirects": "more redirects than the hop limit",
-    "retry_after_too_long": "the server asked to wait longer than the Retry-After cap",
-    "robots_unreachable": "robots.txt answered 5xx or nothing: the host is disallowed",
-    "robots_disallowed": "robots.txt disallows the URL",
-    "redirect_offsite": "a redirect to a host outside the allowed hosts, not followed",
-    "duplicate": "a redirect to a URL this run has fetched already, not followed",
-    "not_html": "the content type is not HTML: recorded, not parsed",
-}
-SKIPPED_OUTCOMES = frozenset({"robots_disallowed", "redirect_offsite", "not_html"})
-
-
-@dataclass(frozen=True)
-class FetchConfig:
-    """How the fetcher behaves; a small value object built from Settings."""
-
-    concurrency: int = 8
-    per_host_concurrency: int = 2
-    delay_s: float = 1.0
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 30.0
-    deadline_s: float = 60.0
-    attempts: int = 3
-    retry_budget_s: float = 120.0
-    backoff_s: float = 0.5
-    backoff_max_s: float = 30.0
-    retry_after_cap_s: float = 120.0
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    obey_robots: bool = True
-    robots_retry_s: float = 300.0
-    allowed_hosts: frozenset[str] = frozenset()
-    resolve: tuple[tuple[str, str], ...] = ()
-    origins: frozenset[tuple[str, str, int]] = frozenset()  # non-default ports in scope
-    proxy: str | None = None  # None: HTTP_PROXY, HTTPS_PROXY ... from the environment
-    http2: bool = False
-
-    @property
-    def robots_agent(self) -> str:
-        """The product token robots.txt groups are matched against ("harvest")."""
-        return self.user_agent.split("/", 1)[0].split()[0] if self.user_agent.strip() else "*"
-
-
-@dataclass(frozen=True)
-class FetchedPage:
-    """A response as harvest keeps it."""
-
-    url: str
-    final_url: str
-    status: int
-    content_type: str | None
-    body: bytes
-    fetched_at: datetime
-    elapsed_s: float
-    attempts: int = 1
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class FetchStats:
-    """Every request and every fetch outcome of a run, for the manifest."""
-
-    requests: int = 0
-    retries: int = 0
-    replays: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    bytes: int = 0
-    wire_bytes: int = 0
-    seconds: float = 0.0
-    robots: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "replays": self.replays,
-            "statuses": {str(code): n for code, n in sorted(self.statuses.items())},
-            "outcomes": dict(sorted(self.outcomes.items())),
-            "bytes": self.bytes,
-            "wire_bytes": self.wire_bytes,
-            "seconds": round(self.seconds, 3),
-            "robots": self.robots,
-        }
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    fetched_at: datetime
-    body: bytes = b""
-    location: str | None = None
-
-
-class _RetryableStatusError(Exception):
-    def __init__(self, status: int, retry_after_s: float | None) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
-        self.retry_after_s = retry_after_s
 
 
 class _CookieJar(httpx.Cookies):
@@ -179,46 +58,6 @@ class _CookieJar(httpx.Cookies):
             super().extract_cookies(response)
 
 
-class _StopOnLongRetryAfter(stop_base):
-    """Give up at once when the server asks to wait longer than the cap."""
-
-    def __init__(self, cap_s: float) -> None:
-        self.cap_s = cap_s
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        return (
-            isinstance(exc, _RetryableStatusError)
-            and exc.retry_after_s is not None
-            and exc.retry_after_s > self.cap_s
-        )
-
-
-class _DeadlineError(Exception):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"no complete answer within the {seconds:g} s deadline")
-
-
-def retry_after_s(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks to wait (delta-seconds or HTTP date), or None.
-
-    >>> retry_after_s("2"), retry_after_s("soon")
-    (2.0, None)
-    >>> retry_after_s("Wed, 21 Oct 2026 07:28:05 GMT", datetime(2026, 10, 21, 7, 28, tzinfo=UTC))
-    5.0
-    """
-    text = (value or "").strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 class Fetcher:
     """Fetch pages concurrently, politely and within bounds; see the module docstring."""
 
@@ -234,35 +73,11 @@ class Fetcher:
         self.stats = FetchStats()
         self._global = asyncio.Semaphore(config.concurrency)
         self._gates = Gates(config.per_host_concurrency, config.delay_s)
-        self._robots: dict[str, RobotsRules] = {}
-        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._robots = RobotsGate(config, self._gates, self.stats, self._robots_txt)
+        self._retrying = Retrying(config, self.stats)
         if transport is None:
-            policy = AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve))
-            transport = WireTransport(
-                policy,
-                max_idle_per_origin=config.concurrency,
-                http2=config.http2,
-                proxies=_proxies(config.proxy),
-                on_replay=self._count_replay,
-            )
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            headers={
-                "user-agent": config.user_agent,
-                "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                "accept-encoding": ACCEPT_ENCODING,
-            },
-            timeout=httpx.Timeout(
-                connect=config.connect_timeout_s,
-                read=config.read_timeout_s,
-                write=config.read_timeout_s,
-                pool=None,  # the slots above already bound what waits for a connection
-            ),
-            follow_redirects=False,  # followed by hand, each hop checked
-            trust_env=False,  # proxies are the transport's (guarded); no netrc
-        )
-        # The client copies a jar it is given (or set) into a plain httpx.Cookies.
-        self._client._cookies = _CookieJar()
+            transport = _wire_transport(config, on_replay=self._count_replay)
+        self._client = _http_client(config, transport)
 
     def _count_replay(self) -> None:
         """A request sent again on a fresh connection after a stale one: a request too."""
@@ -310,8 +125,7 @@ class Fetcher:
             self.stats.seconds += time.perf_counter() - started
             raise
         elapsed = time.perf_counter() - started
-        self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
-        self.stats.bytes += len(page.body)
+        self._count(page)
         self.stats.seconds += elapsed
         return replace(page, elapsed_s=elapsed)
 
@@ -328,13 +142,16 @@ class Fetcher:
             raise
         finally:
             self.stats.seconds += time.perf_counter() - started
+        self._count(page)
+        return page
+
+    def _count(self, page: FetchedPage) -> None:
         self.stats.outcomes["not_modified" if page.status == 304 else "ok"] += 1
         self.stats.bytes += len(page.body)
-        return page
 
     async def sitemaps_of(self, url: str) -> list[str]:
         """The ``Sitemap:`` lines of the robots.txt of ``url``'s host, as absolute URLs."""
-        rules = await self._robots_for(url)
+        rules = await self._robots.rules_for(url)
         if rules.parser is None:
             return []
         return [str(httpx.URL(url).join(line)) for line in rules.parser.sitemaps]
@@ -349,11 +166,12 @@ class Fetcher:
         claim: Callable[[str], bool] | None = None,
         keep: int | None = None,
     ) -> FetchedPage:
-        chain, current, attempts = [url], url, 0
+        chain, attempts = RedirectChain(url, self.config, claim), 0
         while True:
+            current = chain.current
             try:
                 if robots:
-                    await self._obey_robots(current)
+                    await self._robots.check(current)
                 answer, tries = await self._request(
                     current,
                     expect_html=expect_html,
@@ -365,120 +183,12 @@ class Fetcher:
                 raise
             attempts += tries
             if answer.location is None:
-                break
-            current = self._next_hop(chain, answer, attempts)
-            if claim is not None and not claim(current):
-                raise FetchError(
-                    f"redirect to {current}, fetched already in this run",
-                    url=url,
-                    status=answer.status,
-                    outcome="duplicate",
-                    attempts=attempts,
-                )
-        return FetchedPage(
-            url=url,
-            final_url=current,
-            status=answer.status,
-            content_type=answer.headers.get("content-type"),
-            body=answer.body,
-            fetched_at=answer.fetched_at,
-            elapsed_s=0.0,
-            attempts=attempts,
-            headers=dict(answer.headers),
-        )
+                return answer.page(url, current, attempts)
+            chain.follow(answer.location, answer.status, attempts)
 
-    def _next_hop(self, chain: list[str], answer: _Answer, attempts: int) -> str:
-        origin, here = chain[0], chain[-1]
-
-        def refuse(message: str, outcome: str) -> FetchError:
-            return FetchError(
-                message, url=origin, status=answer.status, outcome=outcome, attempts=attempts
-            )
-
-        try:
-            target = str(httpx.URL(here).join(answer.location or ""))
-        except httpx.InvalidURL as exc:
-            raise refuse(f"redirect to an invalid URL {answer.location!r}", "http_error") from exc
-        allowed = self.config.allowed_hosts or {h for h in [host_of(origin)] if h}
-        origins = self.config.origins or {o for o in [origin_of(origin)] if o}
-        if not in_scope_origin(target, allowed, origins):
-            message = f"redirect to {target} (origin not allowed): not followed"
-            raise refuse(message, "redirect_offsite")
-        if target in chain:
-            loop = " -> ".join([*chain[chain.index(target) :], target])
-            raise refuse(f"redirect loop: {loop}", "redirect_loop")
-        if len(chain) > self.config.max_redirects:
-            raise refuse(f"more than {self.config.max_redirects} redirects", "too_many_redirects")
-        chain.append(target)
-        return target
-
-    # -- robots.txt ---------------------------------------------------------------
-
-    async def _obey_robots(self, url: str) -> None:
-        rules = await self._robots_for(url)
-        if rules.allows(url, self.config.robots_agent):
-            return
-        if rules.blocked:
-            raise FetchError(
-                rules.unreachable or "blocked address",
-                url=url,
-                outcome="blocked_address",
-                attempts=0,
-            )
-        if rules.unreachable is not None:
-            raise FetchError(
-                f"robots.txt unreachable ({rules.unreachable}): host disallowed",
-                url=url,
-                status=rules.status,
-                outcome=rules.outcome,
-                attempts=0,
-            )
-        raise FetchError(
-            "disallowed by robots.txt", url=url, outcome="robots_disallowed", attempts=0
-        )
-
-    async def _robots_for(self, url: str) -> RobotsRules:
-        parts = _parsed(url)
-        origin = f"{parts.scheme}://{parts.netloc.decode('ascii')}"
-        rules = self._robots.get(origin)
-        if rules is not None and not rules.stale:
-            return rules
-        async with self._robots_locks.setdefault(origin, asyncio.Lock()):
-            rules = self._robots.get(origin)
-            if rules is None or rules.stale:
-                rules = self._robots[origin] = await self._fetch_robots(origin)
-                delay = rules.delay_s(self.config.robots_agent)
-                if delay:
-                    self._gates[parts.host].slow_down(delay)
-                self.stats.robots[origin] = rules.summary(self.config.robots_agent)
-        return rules
-
-    async def _fetch_robots(self, origin: str) -> RobotsRules:
-        try:
-            page = await self._follow(
-                f"{origin}/robots.txt", expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES
-            )
-        except FetchError as exc:
-            if exc.outcome == "blocked_address":
-                log.warning("%s: %s", origin, exc)
-                return RobotsRules.blocked_host(origin, str(exc))
-            status = exc.status
-            # RFC 9309 2.3.1: 4xx means "unavailable" (allow all); so do redirect
-            # chains that cannot be followed. 5xx and no answer mean "unreachable".
-            if (status is not None and 400 <= status < 500 and status != 429) or exc.outcome in (
-                "redirect_offsite",
-                "redirect_loop",
-                "too_many_redirects",
-            ):
-                return RobotsRules.allow_all(origin, status)
-            log.warning("robots.txt of %s unreachable: %s", origin, exc)
-            outcome = "robots_unreachable" if status is not None else exc.outcome
-            return RobotsRules.disallow_all(
-                origin, status, str(exc), self.config.robots_retry_s, outcome
-            )
-        return RobotsRules.parsed(origin, page.status, page.body)
-
-    # -- one request, retried -----------------------------------------------------
+    async def _robots_txt(self, url: str) -> FetchedPage:
+        """A robots.txt: its first bytes only, and not itself subject to robots.txt."""
+        return await self._follow(url, expect_html=False, robots=False, keep=MAX_ROBOTS_BYTES)
 
     async def _request(
         self,
@@ -487,74 +197,10 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None = None,
         keep: int | None = None,
-    ) -> tuple[_Answer, int]:
-        """One request with its retries: (answer, attempts made).
-
-        The first attempt runs on its own: most requests succeed at once, and a
-        tenacity loop costs the crawl's event loop ~0.1 ms of CPU a request
-        (bench/crawl/README.md). A failure that can be retried is handed to the
-        loop as its first attempt, so backoff, Retry-After, the stops and the log
-        treat it as they treat any attempt; the retry budget counts from the start
-        of the first attempt.
-        """
-        started = time.monotonic()
-        try:
-            return await self._attempt(url, expect_html=expect_html, headers=headers, keep=keep), 1
-        except FetchError as exc:
-            exc.attempts = 1
-            raise
-        except WriteError:
-            raise  # the archive cannot be written: not the page's failure, the run's
-        except Exception as exc:
-            if not _is_transient(exc) or self.config.attempts <= 1:
-                raise self._convert(url, exc, 1) from exc
-            first: BaseException | None = exc
-        config = self.config
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
-            stop=stop_any(
-                stop_after_attempt(config.attempts),
-                stop_before_delay(config.retry_budget_s - (time.monotonic() - started)),
-                _StopOnLongRetryAfter(config.retry_after_cap_s),
-            ),
-            wait=self._wait,
-            before_sleep=self._before_retry,
-            reraise=True,
-        )
-        attempts = 0
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    if first is not None:  # the first attempt's failure, replayed
-                        failure, first = first, None
-                        raise failure
-                    answer = await self._attempt(
-                        url, expect_html=expect_html, headers=headers, keep=keep
-                    )
-        except FetchError as exc:
-            exc.attempts = attempts
-            raise
-        except WriteError:
-            raise
-        except Exception as exc:
-            raise self._convert(url, exc, attempts) from exc
-        return answer, attempts
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _RetryableStatusError) and exc.retry_after_s is not None:
-            return exc.retry_after_s  # what the server asked: not less
-        backoff = wait_random_exponential(
-            multiplier=self.config.backoff_s, max=self.config.backoff_max_s
-        )
-        return float(backoff(state))
-
-    def _before_retry(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
-        exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
-        log.info("retrying in %.2f s after %s", wait, exc)
+    ) -> tuple[Answer, int]:
+        """One request with its retries: (answer, attempts made)."""
+        attempt = partial(self._attempt, url, expect_html=expect_html, headers=headers, keep=keep)
+        return await self._retrying.run(url, attempt)
 
     async def _attempt(
         self,
@@ -563,8 +209,8 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None,
         keep: int | None = None,
-    ) -> _Answer:
-        gate = self._gates[_parsed(url).host]
+    ) -> Answer:
+        gate = self._gates[parsed_url(url).host]
         async with gate.slot(), self._global:
             turn = await gate.wait_turn()
             self.stats.requests += 1
@@ -574,7 +220,7 @@ class Fetcher:
                         url, turn, expect_html=expect_html, headers=headers, keep=keep
                     )
             except TimeoutError as exc:
-                raise _DeadlineError(self.config.deadline_s) from exc
+                raise DeadlineError(self.config.deadline_s) from exc
             finally:
                 turn.started()  # no-op once the headers went out; else frees the turn
 
@@ -586,41 +232,54 @@ class Fetcher:
         expect_html: bool,
         headers: dict[str, str] | None,
         keep: int | None = None,
-    ) -> _Answer:
+    ) -> Answer:
+        """One GET and its answer, the body read within the bound when there is one to read."""
+
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event.endswith("send_request_headers.started"):  # http11. or http2.
                 turn.started()
 
         async with self._client.stream(
-            "GET", _parsed(url), headers=headers, extensions={"trace": trace}
+            "GET", parsed_url(url), headers=headers, extensions={"trace": trace}
         ) as response:
-            status = response.status_code
-            self.stats.statuses[status] += 1
-            if status in RETRY_STATUSES:
-                self._keep(response)
-                wait = retry_after_s(response.headers.get("retry-after"))
-                if wait is not None and wait <= self.config.retry_after_cap_s:
-                    self._gates[response.url.host].hold_off(wait)  # the whole host waits
-                raise _RetryableStatusError(status, wait)
-            if status in REDIRECT_STATUSES and "location" in response.headers:
-                at = self._keep(response)
-                return _Answer(status, response.headers, at, location=response.headers["location"])
-            if status == 304 and headers:  # not modified since the validators we sent
-                return _Answer(status, response.headers, self._keep(response))
-            if not 200 <= status < 300:
-                self._keep(response)
-                raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
-            content_type = response.headers.get("content-type")
-            if expect_html and not is_html(content_type):
-                self._keep(response)
-                raise FetchError(
-                    f"not an HTML page: content type {content_type}",
-                    url=url,
-                    status=status,
-                    outcome="not_html",
-                )
-            body = await self._read(response, url, keep)
-        return _Answer(status, response.headers, self._keep(response, body), body)
+            self.stats.statuses[response.status_code] += 1
+            answer = self._unread(response, url, expect_html=expect_html, conditional=bool(headers))
+            if answer is not None:
+                return answer
+            body = await read_body(response, url, self.config.max_body_bytes, self.stats, keep)
+        return Answer(response.status_code, response.headers, self._keep(response, body), body)
+
+    def _unread(
+        self, response: httpx.Response, url: str, *, expect_html: bool, conditional: bool
+    ) -> Answer | None:
+        """The answer when its body is not to be read (a redirect, a 304), else None;
+        raises when the status or content type is not a page's. Each one is kept."""
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            self._keep(response)
+            raise self._retryable(response)
+        if status in REDIRECT_STATUSES and "location" in response.headers:
+            at = self._keep(response)
+            return Answer(status, response.headers, at, location=response.headers["location"])
+        if status == 304 and conditional:  # not modified since the validators we sent
+            return Answer(status, response.headers, self._keep(response))
+        if not 200 <= status < 300:
+            self._keep(response)
+            raise FetchError(f"HTTP {status}", url=url, status=status, outcome="http_error")
+        content_type = response.headers.get("content-type")
+        if expect_html and not is_html(content_type):
+            self._keep(response)
+            message = f"not an HTML page: content type {content_type}"
+            raise FetchError(message, url=url, status=status, outcome="not_html")
+        return None
+
+    def _retryable(self, response: httpx.Response) -> RetryableStatusError:
+        """A status worth asking again for; a Retry-After within the cap holds off the
+        whole host, not just this request."""
+        wait = retry_after_s(response.headers.get("retry-after"))
+        if wait is not None and wait <= self.config.retry_after_cap_s:
+            self._gates[response.url.host].hold_off(wait)
+        return RetryableStatusError(response.status_code, wait)
 
     def _keep(self, response: httpx.Response, body: bytes | None = None) -> datetime:
         """Hand an exchange to the response hook (``--archive``); the moment it ended,
@@ -644,72 +303,39 @@ class Fetcher:
         )
         return at
 
-    async def _read(self, response: httpx.Response, url: str, keep: int | None = None) -> bytes:
-        """The decoded body, within the size bound; ``keep``: read only its first bytes
-        (robots.txt: RFC 9309 2.5 has crawlers use the first 500 KiB), never too large."""
-        limit = self.config.max_body_bytes
-        declared = response.headers.get("content-length", "")
 
-        def too_large() -> FetchError:
-            return FetchError(
-                f"body larger than {limit} bytes",
-                url=url,
-                status=response.status_code,
-                outcome="too_large",
-            )
+def _wire_transport(config: FetchConfig, on_replay: Callable[[], None]) -> WireTransport:
+    """The transport to the network: guarded addresses, pooled connections, proxies."""
+    return WireTransport(
+        AddressPolicy.for_hosts(config.allowed_hosts, dict(config.resolve)),
+        max_idle_per_origin=config.concurrency,
+        http2=config.http2,
+        proxies=_proxies(config.proxy),
+        on_replay=on_replay,
+    )
 
-        if declared.isdigit() and int(declared) > limit and keep is None:
-            raise too_large()
-        if response.is_stream_consumed:  # built in memory (MockTransport, replay): no stream
-            self.stats.wire_bytes += len(response.content)
-            if keep is not None:
-                return response.content[:keep]
-            if len(response.content) > limit:
-                raise too_large()
-            return response.content
-        try:
-            decoder = BoundedDecoder(response.headers.get("content-encoding"), limit)
-            chunks, wire, kept = [], 0, 0
-            async for chunk in response.aiter_raw():
-                wire += len(chunk)
-                self.stats.wire_bytes += len(chunk)
-                if wire > limit:
-                    raise too_large()
-                chunks.append(decoder.feed(chunk))
-                kept += len(chunks[-1])
-                if keep is not None and kept >= keep:
-                    return b"".join(chunks)[:keep]  # the rest is not read: its connection goes
-        except BodyTooLargeError as exc:
-            raise too_large() from exc
-        except DecodeError as exc:
-            raise FetchError(
-                str(exc), url=url, status=response.status_code, outcome="bad_encoding"
-            ) from exc
-        return b"".join(chunks)
 
-    def _convert(self, url: str, exc: BaseException, attempts: int) -> FetchError:
-        status, outcome = None, "network"
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, _RetryableStatusError):
-            status, outcome, reason = exc.status, "http_error", str(exc)
-            if exc.retry_after_s is not None and exc.retry_after_s > self.config.retry_after_cap_s:
-                outcome = "retry_after_too_long"
-                reason += (
-                    f" with Retry-After {exc.retry_after_s:g} s, "
-                    f"longer than the {self.config.retry_after_cap_s:g} s cap"
-                )
-        elif isinstance(exc, _DeadlineError | httpx.TimeoutException):
-            outcome = "timeout"
-            reason = str(exc) if isinstance(exc, _DeadlineError) else f"timed out ({reason})"
-        elif isinstance(exc, BlockedAddressError):
-            outcome, reason = "blocked_address", str(exc)
-        return FetchError(
-            f"{reason} after {attempts} attempt(s)",
-            url=url,
-            status=status,
-            outcome=outcome,
-            attempts=attempts,
-        )
+def _http_client(config: FetchConfig, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    """The one client of a run: its headers and timeouts; redirects are harvest's."""
+    client = httpx.AsyncClient(
+        transport=transport,
+        headers={
+            "user-agent": config.user_agent,
+            "accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            "accept-encoding": ACCEPT_ENCODING,
+        },
+        timeout=httpx.Timeout(
+            connect=config.connect_timeout_s,
+            read=config.read_timeout_s,
+            write=config.read_timeout_s,
+            pool=None,  # the host's and the global slots already bound what waits
+        ),
+        follow_redirects=False,  # followed by hand, each hop checked
+        trust_env=False,  # proxies are the transport's (guarded); no netrc
+    )
+    # The client copies a jar it is given (or set) into a plain httpx.Cookies.
+    client._cookies = _CookieJar()
+    return client
 
 
 def _proxies(setting: str | None) -> Proxies:
@@ -721,12 +347,6 @@ def _proxies(setting: str | None) -> Proxies:
     return Proxies.one(setting, Proxies.from_environment().no_proxy)
 
 
-@lru_cache(maxsize=1024)
-def _parsed(url: str) -> httpx.URL:
-    """``url`` parsed, once for the robots check, the host's gate and the request."""
-    return httpx.URL(url)
-
-
 def _peer_address(response: httpx.Response) -> str | None:
     """The IP address the response came from, when the transport tells (not replay)."""
     stream = response.extensions.get("network_stream")
@@ -735,16 +355,3 @@ def _peer_address(response: httpx.Response) -> str | None:
     except Exception:  # a transport without the information
         return None
     return str(peer[0]) if isinstance(peer, tuple) and peer else None
-
-
-def _is_transient(exc: BaseException | None) -> bool:
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return False
-    return isinstance(exc, _RetryableStatusError | _DeadlineError | httpx.TransportError)
-
-
-def is_html(content_type: str | None) -> bool:
-    """HTML, or no type at all (the parser then judges the bytes)."""
-    if not content_type:
-        return True
-    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 
 from protego import Protego
 
+from harvest.errors import FetchError
+
 MAX_ROBOTS_BYTES = 500 * 1024
+# Redirect chains that cannot be followed: robots.txt counts as unavailable.
+_UNFOLLOWED = frozenset({"redirect_offsite", "redirect_loop", "too_many_redirects"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,21 @@ class RobotsRules:
         """A host on a loopback, private or link-local address: refused for the whole run
         (asking again would resolve to the same place)."""
         return cls(origin, None, unreachable=reason, blocked=True)
+
+    @classmethod
+    def after_failure(cls, origin: str, exc: FetchError, retry_s: float) -> RobotsRules:
+        """The rules when fetching robots.txt ended in ``exc`` (RFC 9309 2.3.1): a 4xx
+        or a redirect that is not followed allows all; a 5xx, 429 or no answer
+        disallows all for ``retry_s``; a refused address blocks the host."""
+        if exc.outcome == "blocked_address":
+            return cls.blocked_host(origin, str(exc))
+        status = exc.status
+        if (status is not None and 400 <= status < 500 and status != 429) or (
+            exc.outcome in _UNFOLLOWED
+        ):
+            return cls.allow_all(origin, status)
+        outcome = "robots_unreachable" if status is not None else exc.outcome
+        return cls.disallow_all(origin, status, str(exc), retry_s, outcome)
 
     @property
     def stale(self) -> bool:
