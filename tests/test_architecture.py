@@ -69,7 +69,14 @@ FORBIDDEN = {
         "harvest.write",
     },
     # the sitemap parser: bytes in, entries out; it may only decode
-    "run/_sitemaps": {"harvest.state", "harvest.parse", "harvest.write", "harvest.fetch._client"},
+    "run/_sitemaps": {
+        "harvest.state",
+        "harvest.parse",
+        "harvest.write",
+        "harvest.fetch._client",
+        "harvest.fetch._retrying",
+        "harvest.fetch._body",
+    },
     # the report reads what runs published (manifests, the export): it runs nothing
     "contract/report": {"harvest.fetch", "harvest.run", "harvest.state", "harvest.write._jsonl"},
     # checking a file needs the contract only
