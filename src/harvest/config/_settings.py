@@ -11,7 +11,8 @@ from pathlib import Path
 from harvest._constants import DEFAULT_USER_AGENT
 from harvest.config._targets import ExportTarget, export_target
 from harvest.errors import ConfigError
-from harvest.normalize import canonical_url, host_of, is_ip_literal
+from harvest.normalize import host_of, is_ip_literal
+from harvest.sites import canonical_url
 
 DEFAULT_SEEDS = (
     "https://www.rand.org/pubs/monographs/MG115.html",

@@ -9,7 +9,8 @@ Modules, one concern each:
 * ``names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
 * ``captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
 * ``identifiers``: ``parse_doi``, ``parse_isbn``.
-* ``urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
+* ``urls``: ``normal_url``, ``join_url``, ``is_http_url``, ``host_of`` (a site's own
+  spelling of its URLs is ``harvest.sites.canonical_url``).
 
 Every function takes ``str | None`` and returns a value or ``None`` on junk.
 """
@@ -24,20 +25,18 @@ from harvest.normalize._names import AuthorList, parse_author_list, person_name
 from harvest.normalize._sizes import parse_size
 from harvest.normalize._text import clean_paragraphs, clean_text
 from harvest.normalize._urls import (
-    absolute_url,
-    canonical_url,
     host_of,
     in_scope_origin,
     is_http_url,
     is_ip_literal,
+    join_url,
+    normal_url,
     origin_of,
 )
 
 __all__ = [
     "AuthorList",
     "ParsedPrice",
-    "absolute_url",
-    "canonical_url",
     "clean_credit",
     "clean_paragraphs",
     "clean_text",
@@ -45,6 +44,8 @@ __all__ = [
     "in_scope_origin",
     "is_http_url",
     "is_ip_literal",
+    "join_url",
+    "normal_url",
     "origin_of",
     "parse_author_list",
     "parse_date",

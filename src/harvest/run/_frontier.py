@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from harvest.normalize import canonical_url, host_of, in_scope_origin, origin_of
+from harvest.normalize import host_of, in_scope_origin, origin_of
 from harvest.normalize._urls import Origin
 from harvest.run._discovery import Entry, last_date, next_step, order_problem
 from harvest.run._schedule import RevisitPolicy, Visit, next_visit, published_date
+from harvest.sites import canonical_url
 from harvest.state import State, stamp
 from harvest.state._store import FrontierRow, WalkState
 
