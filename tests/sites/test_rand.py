@@ -1,4 +1,4 @@
-"""What harvest knows of rand.org (harvest.sites.rand): tables of real-shaped URLs.
+"""What harvest knows of rand.org (harvest.sites.rand): a table of real-shaped URLs.
 
 A new URL shape met on the site is a new row. URLs are taken from the recorded site
 (fixtures/site), the real 2025 pages in /work/shared/reference/rand-html (their
@@ -11,8 +11,80 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.sites import absolute_url, canonical_url
+from harvest.fetch import url_for
+from harvest.run._frontier import Scope
+from harvest.sites import (
+    DEFAULT_SEEDS,
+    SITES,
+    UrlKind,
+    absolute_url,
+    canonical_url,
+    is_listing,
+    site_for,
+)
 from harvest.sites.rand import RAND
+
+# (URL as found, what a crawl asks for there: its kind, or None for nothing)
+URL_KINDS: list[tuple[str, UrlKind | None]] = [
+    # publications: products of every series, commentary, blog posts
+    ("https://www.rand.org/pubs/monographs/MG115.html", "publication"),
+    ("https://www.rand.org/pubs/research_reports/RRA2186-1.html", "publication"),
+    ("https://www.rand.org/pubs/research_reports/RR2646.html", "publication"),
+    ("https://www.rand.org/pubs/conf_proceedings/CFA4120-1.html", "publication"),
+    ("https://www.rand.org/pubs/research_briefs/RB9056.html", "publication"),
+    ("https://www.rand.org/pubs/testimonies/CT508.html", "publication"),
+    ("https://www.rand.org/pubs/perspectives/PE353.html", "publication"),
+    (
+        "https://www.rand.org/pubs/commentary/2025/12/china-is-worried-about-ai-job-losses.html",
+        "publication",
+    ),
+    (
+        "https://www.rand.org/blog/2020/07/are-us-japan-relations-on-the-rocks.html",
+        "publication",
+    ),
+    ("https://www.rand.org/content/rand/pubs/monographs/MG115.html", "publication"),
+    ("http://www.rand.org:8080/pubs/research_reports/RRB0001.html", "publication"),
+    # listings: the publications index and topic pages, with their page queries
+    ("https://www.rand.org/pubs.html", "listing"),
+    ("https://www.rand.org/pubs.html?start=0", "listing"),
+    ("https://www.rand.org/content/rand/pubs.html?start=12#contentList-1389603780-form", "listing"),
+    ("https://www.rand.org/topics/security-cooperation.html", "listing"),
+    ("https://www.rand.org/topics/security-cooperation.html?page=2", "listing"),
+    ("https://www.rand.org/topics/artificial-intelligence.html", "listing"),
+    ("http://www.rand.org:8080/topics/bench.html", "listing"),
+    # neither: directories, series indexes, site pages, files, citation exports
+    ("https://www.rand.org/topics.html", None),  # "All Topics": a directory of topic pages
+    ("https://www.rand.org/pubs/research_reports.html", None),  # the breadcrumb's series
+    ("https://www.rand.org/pubs/commentary.html", None),
+    ("https://www.rand.org/pubs/podcasts.html", None),
+    ("https://www.rand.org/pubs/permissions.html", None),
+    ("https://www.rand.org/", None),
+    ("https://www.rand.org/content/rand.html", None),
+    ("https://www.rand.org/about/people/l/levin_norman_d.html", None),
+    ("https://www.rand.org/nsrd.html", None),
+    ("https://www.rand.org/search.html?q=china", None),
+    ("https://www.rand.org/content/dam/rand/pubs/monographs/2004/RAND_MG115.pdf", None),
+    (
+        "https://www.rand.org/content/rand/pubs/research_reports/RRA2186-1/_jcr_content/par/"
+        "product.RRA2186-1.bib",
+        None,
+    ),
+    ("https://www.rand.org/topics/china.html/more", None),
+    ("https://www.rand.org/pubs.htmlx", None),
+    ("https://www.rand.org/topics/china?x=1.html", None),  # the query is no part of the path
+]
+
+
+@pytest.mark.parametrize(("url", "kind"), URL_KINDS)
+def test_url_kind(url: str, kind: UrlKind | None) -> None:
+    canonical = canonical_url(url)
+    assert canonical is not None
+    assert site_for(canonical) is RAND
+    assert RAND.kind_of(canonical) == kind
+    assert is_listing(canonical) is (kind == "listing")
+    scope = Scope.for_seeds([*DEFAULT_SEEDS, canonical])  # its port too
+    assert scope.allows(canonical) is (kind is not None)
+
 
 # (URL as found, its canonical spelling): the CMS prefix /content/rand is the public path.
 CANONICAL = [
@@ -81,6 +153,21 @@ def test_absolute_url(href: str, expected: str | None) -> None:
 )
 def test_hosts(host: str | None, served: bool) -> None:
     assert RAND.serves(host) is served
+
+
+def test_the_seeds_are_rand_pages_a_crawl_asks_for() -> None:
+    assert SITES == (RAND,)
+    assert DEFAULT_SEEDS == (
+        "https://www.rand.org/pubs/monographs/MG115.html",
+        "https://www.rand.org/topics/security-cooperation.html",
+    )
+    assert [RAND.kind_of(seed) for seed in DEFAULT_SEEDS] == ["publication", "listing"]
+
+
+def test_recorded_site_folders_name_rand() -> None:
+    assert url_for("/tmp/tmp.Xy12/site/www.rand.org:8080/pubs.html%3Fstart=0") == (
+        "https://www.rand.org:8080/pubs.html?start=0"
+    )
 
 
 URL_TEXT = st.lists(

@@ -7,7 +7,8 @@ way the command line does (file, then environment, then the overrides given).
 from __future__ import annotations
 
 from harvest.config._loader import OPTIONS, Loaded, Option, load, load_config, settings_from
-from harvest.config._settings import DEFAULT_SEEDS, Settings
+from harvest.config._settings import Settings
+from harvest.sites import DEFAULT_SEEDS
 
 __all__ = [
     "DEFAULT_SEEDS",

@@ -12,12 +12,7 @@ from harvest._constants import DEFAULT_USER_AGENT
 from harvest.config._targets import ExportTarget, export_target
 from harvest.errors import ConfigError
 from harvest.normalize import host_of, is_ip_literal
-from harvest.sites import canonical_url
-
-DEFAULT_SEEDS = (
-    "https://www.rand.org/pubs/monographs/MG115.html",
-    "https://www.rand.org/topics/security-cooperation.html",
-)
+from harvest.sites import DEFAULT_SEEDS, canonical_url
 
 
 @dataclass(frozen=True)
