@@ -10,8 +10,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
+from harvest.errors import HarvestError
 from harvest.fetch import url_for
+from harvest.parse import classify, parse_page
 from harvest.run._frontier import Scope
 from harvest.sites import (
     DEFAULT_SEEDS,
@@ -23,6 +26,7 @@ from harvest.sites import (
     site_for,
 )
 from harvest.sites.rand import RAND
+from tests.conftest import site_pages
 
 # (URL as found, what a crawl asks for there: its kind, or None for nothing)
 URL_KINDS: list[tuple[str, UrlKind | None]] = [
@@ -168,6 +172,54 @@ def test_recorded_site_folders_name_rand() -> None:
     assert url_for("/tmp/tmp.Xy12/site/www.rand.org:8080/pubs.html%3Fstart=0") == (
         "https://www.rand.org:8080/pubs.html?start=0"
     )
+
+
+# The frontier (run/_frontier.is_listing) and the classifier (parse/_classify) each had
+# a rule for a listing URL, and they disagreed on these URLs: the classifier took
+# /topics.html (the menus' "Topics" / "All Topics" directory of topic pages) for a
+# listing and read the path up to a "?" the frontier read past. Both ask RAND.kind_of now.
+DISAGREED = [
+    ("https://www.rand.org/topics.html", False),
+    ("https://www.rand.org/topics.html?page=2", False),
+    ("https://www.rand.org/topics/china?x=1.html", False),
+]
+AGREED = [
+    ("https://www.rand.org/topics/security-cooperation.html", True),
+    ("https://www.rand.org/topics/security-cooperation.html?page=2", True),
+    ("https://www.rand.org/pubs.html?start=12", True),
+    ("https://www.rand.org/pubs/commentary/2025/12/x.html", False),
+]
+# Markup of a listing and of a commentary at once: the URL decides.
+BOTH = (
+    "<html><body><h1>Topics</h1><ul class='teasers'><li><a href='/a.html'>A</a></li></ul>"
+    "<article class='blog'><div class='body-text'><p>Text</p></div></article></body></html>"
+)
+
+
+@pytest.mark.parametrize(("url", "listing"), DISAGREED + AGREED)
+def test_the_crawl_and_the_parser_agree_on_listing_urls(url: str, listing: bool) -> None:
+    parsed_as = classify(url, LexborHTMLParser(BOTH))
+    assert is_listing(url) is listing
+    assert (parsed_as == "listing") is listing
+    assert parsed_as == ("listing" if listing else "commentary")
+
+
+def test_every_recorded_page_is_the_kind_its_url_says() -> None:
+    # The rule is the one the recorded site bears out: every page at a listing URL
+    # parses as a listing, and every page that parses as one is at a listing URL.
+    checked = 0
+    for path in site_pages():
+        url = url_for(path)
+        if url is None or path.name == "README.md":
+            continue
+        try:
+            kind = parse_page(url, path.read_bytes()).kind
+        except HarvestError:
+            continue  # the recorded site's broken pages (truncated, binary ...)
+        assert (kind == "listing") is is_listing(url), url
+        assert RAND.kind_of(url) == ("listing" if kind == "listing" else "publication"), url
+        checked += 1
+    assert checked > 25
 
 
 URL_TEXT = st.lists(

@@ -16,6 +16,7 @@ EXAMPLE = Site(
     listing_paths=(r"/research\.html", r"/issues/[a-z-]+\.html"),
     index_paths=(r"/research/index\.html",),
     cms_root="/content/example",
+    markers=(("product", (".report-header",)), ("listing", ("ol.results li",))),
 )
 
 
@@ -37,10 +38,12 @@ def test_a_site_says_what_its_urls_are(url: str, kind: str | None) -> None:
     assert EXAMPLE.kind_of(url) == kind
 
 
-def test_a_site_knows_its_hosts_and_cms() -> None:
+def test_a_site_knows_its_hosts_cms_and_markers() -> None:
     assert EXAMPLE.serves("www.example.net") and not EXAMPLE.serves("example.com")
     assert EXAMPLE.public_path("/content/example/research.html") == "/research.html"
     assert EXAMPLE.public_path("/content/example.html") == "/"
+    assert EXAMPLE.markers_of("listing") == ("ol.results li",)
+    assert EXAMPLE.markers_of("commentary") == ()
 
 
 def test_a_site_without_a_cms_root_keeps_its_paths() -> None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 
 from harvest.normalize import host_of, join_url, normal_url
-from harvest.sites._site import Site, UrlKind
+from harvest.sites._site import PageKind, Site, UrlKind
 from harvest.sites.rand import RAND
 
 __all__ = [
     "DEFAULT_SEEDS",
     "SITES",
+    "PageKind",
     "Site",
     "UrlKind",
     "absolute_url",

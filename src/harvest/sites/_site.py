@@ -1,8 +1,9 @@
 """The shape of what harvest knows of one publisher's web site: ``Site``.
 
 A site is data: its hosts, where a crawl starts, which paths are publication and
-listing pages, and how its CMS spells paths internally. The code that reads the
-data (the frontier, URL canonicalization, replay) is the same for every site.
+listing pages, how its CMS spells paths internally, and which markup says which
+kind of page a parser is looking at. The code that reads the data (the frontier,
+``parse.classify``, URL canonicalization, replay) is the same for every site.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+# The kinds of page harvest has a parser for (harvest.parse maps each to its parser).
+PageKind = Literal["product", "commentary", "listing"]
 # What a crawl asks for at a URL: a publication page or a listing page.
 UrlKind = Literal["publication", "listing"]
 
@@ -27,6 +30,8 @@ class Site:
     ``cms_root``: the prefix under which the site's CMS (Adobe Experience Manager)
     serves every public page too, such as ``/content/rand``: ``/content/rand/pubs.html``
     is ``/pubs.html`` and ``/content/rand.html`` the home page.
+    ``markers``: for each page kind, in the order they are tried, CSS selectors of
+    markup only that kind of page has (``harvest.parse.classify`` reads them).
     """
 
     name: str
@@ -36,6 +41,7 @@ class Site:
     listing_paths: tuple[str, ...]
     index_paths: tuple[str, ...] = ()
     cms_root: str | None = None
+    markers: tuple[tuple[PageKind, tuple[str, ...]], ...] = ()
     _listing: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _publication: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -62,6 +68,10 @@ class Site:
     def page_patterns(self) -> tuple[re.Pattern[str], ...]:
         """The paths a crawl asks for, publications then listings, index pages left out."""
         return (self._publication, self._listing)
+
+    def markers_of(self, kind: PageKind) -> tuple[str, ...]:
+        """The selectors that mark a page of ``kind``; () for a kind the site lacks."""
+        return next((selectors for name, selectors in self.markers if name == kind), ())
 
     def public_path(self, path: str) -> str:
         """The public spelling of a path the CMS also serves under ``cms_root``."""

@@ -1,4 +1,4 @@
-"""All that harvest knows of rand.org: hosts, page paths, seeds, CMS spelling.
+"""All that harvest knows of rand.org: hosts, page paths, seeds, CMS spelling, page markers.
 
 Pages (2025 and older layouts alike; ``/work/shared/reference/rand-markup.md``):
 
@@ -15,11 +15,27 @@ The CMS (Adobe Experience Manager) serves every page under ``/content/rand`` too
 and the listings' "next" links use that spelling
 (``/content/rand/pubs.html?start=12``); the DAM path ``/content/dam/rand/`` (PDFs,
 covers) is public and a different thing.
+
+The page parsers (``harvest.parse``) are written for rand.org's markup; which of
+them reads a page is decided by ``MARKERS``.
 """
 
 from __future__ import annotations
 
 from harvest.sites._site import Site
+
+# "article .body-text" before "article.blog": on a page without <article> the first
+# answers for both (harvest.parse._finder.Finder remembers there is none).
+COMMENTARY_MARKERS = ("article .body-text", "article.blog", ".post-heading .type-date")
+PRODUCT_MARKERS = (
+    ".product-header",
+    "#buybox",
+    ".product-page-abstract",
+    "#download",
+    "table.ebook-formats",
+    "table.purchase-formats",
+)
+LISTING_MARKERS = ("ul.teasers li", "ul.teaser-list li")
 
 RAND = Site(
     name="rand.org",
@@ -32,4 +48,9 @@ RAND = Site(
     listing_paths=(r"/topics/[^/]+\.html", r"/pubs\.html"),
     index_paths=(r"/pubs/[a-z_]+\.html",),
     cms_root="/content/rand",
+    markers=(
+        ("commentary", COMMENTARY_MARKERS),
+        ("product", PRODUCT_MARKERS),
+        ("listing", LISTING_MARKERS),
+    ),
 )
