@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, is_listing
+from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope
+from harvest.sites import is_listing
 from harvest.state import State
 
 SCOPE = Scope.for_seeds(["https://www.rand.org/topics/security-cooperation.html"])

@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harvest.normalize import (
-    absolute_url,
-    canonical_url,
     clean_credit,
     clean_paragraphs,
     clean_text,
     host_of,
     is_http_url,
+    join_url,
+    normal_url,
     parse_author_list,
     parse_date,
     parse_price,
@@ -57,13 +57,13 @@ SINGLE_ARG: list[Callable[[Any], object]] = [
     person_name,
     split_caption,
     clean_credit,
-    canonical_url,
+    normal_url,
     is_http_url,
     host_of,
 ]
 IDEMPOTENT: list[Callable[[Any], str | None]] = [
     clean_text,
-    canonical_url,
+    normal_url,
     person_name,
     clean_credit,
 ]
@@ -78,8 +78,8 @@ def test_never_raises(func: Callable[[Any], object], text: str | None) -> None:
 
 @SETTINGS
 @given(href=MAYBE_TEXT, base=st.one_of(URLS, PAGE_TEXT))
-def test_absolute_url_never_raises(href: str | None, base: str) -> None:
-    result = absolute_url(href, base)
+def test_join_url_never_raises(href: str | None, base: str) -> None:
+    result = join_url(href, base)
     assert result is None or is_http_url(result)
 
 
@@ -101,8 +101,8 @@ def test_idempotent(func: Callable[[Any], str | None], text: str) -> None:
 
 @SETTINGS
 @given(text=st.one_of(PAGE_TEXT, URLS))
-def test_canonical_url_is_http(text: str) -> None:
-    result = canonical_url(text)
+def test_normal_url_is_http(text: str) -> None:
+    result = normal_url(text)
     assert result is None or (is_http_url(result) and "#" not in result)
 
 

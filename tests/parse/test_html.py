@@ -22,7 +22,6 @@ import harvest.parse._product as product
 import harvest.parse._publication as publication
 from harvest.normalize import clean_paragraphs
 from harvest.parse import parse_page
-from harvest.parse._classify import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
 from harvest.parse._finder import Finder, anchor_of, unique
 from harvest.parse._html import (
     _SPACE_AFTER_OPEN,
@@ -38,6 +37,7 @@ from harvest.parse._html import (
     table_rows,
     text_of,
 )
+from harvest.sites.rand import COMMENTARY_MARKERS, LISTING_MARKERS, PRODUCT_MARKERS
 from tests.conftest import site_pages
 
 # Every whole-page selector the parsers use, and a few more shapes.

@@ -21,7 +21,7 @@ from harvest.archive._reader import (
 )
 from harvest.errors import ConfigError
 from harvest.fetch._replay import ReplayTransport
-from harvest.normalize import canonical_url
+from harvest.sites import canonical_url
 
 
 def replay_transport(source: Path) -> httpx.AsyncBaseTransport:

@@ -58,12 +58,12 @@ def parse(
     that cannot be parsed is one line on stderr, and the exit code is 1 at the end.
     """
     from harvest.contract.report import print_explanation
-    from harvest.normalize import canonical_url
+    from harvest.normalize import normal_url
     from harvest.parse import parse_page
 
     if url is not None and len(files) > 1:
         raise ConfigError("--url names one page: give a single FILE with it")
-    if url is not None and canonical_url(url) is None:
+    if url is not None and normal_url(url) is None:
         raise ConfigError(f"--url wants an absolute http(s) URL, not {url!r}")
     bodies = [(name, _read_page(name)) for name in files]
     failed = 0
@@ -173,13 +173,13 @@ async def _get_pages(settings: Settings, fmt: OutputFormat) -> int:
 
 def _read_page(name: str) -> bytes:
     """A FILE argument's bytes (``-``: stdin); a usage error when it cannot be read."""
-    from harvest.normalize import canonical_url
+    from harvest.normalize import normal_url
 
     if name == "-":
         return sys.stdin.buffer.read()
     file = Path(name)
     if not file.exists():
-        if canonical_url(name) is not None or name.startswith("www."):
+        if normal_url(name) is not None or name.startswith("www."):
             raise ConfigError(
                 f"{name} is a URL, not a saved page: harvest parse reads files "
                 "(to fetch a page and print its record: harvest get URL)"

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from harvest.config._declare import Option
 from harvest.config._loader import OPTIONS, Loaded, load, load_config, settings_from
-from harvest.config._settings import DEFAULT_SEEDS, Settings
+from harvest.config._settings import Settings
 from harvest.config._table import options_table
+from harvest.sites import DEFAULT_SEEDS
 
 __all__ = [
     "DEFAULT_SEEDS",

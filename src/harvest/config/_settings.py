@@ -34,12 +34,8 @@ from harvest.config._declare import (
 )
 from harvest.config._targets import ExportTarget, export_target
 from harvest.errors import ConfigError
-from harvest.normalize import canonical_url, host_of, is_ip_literal
-
-DEFAULT_SEEDS = (
-    "https://www.rand.org/pubs/monographs/MG115.html",
-    "https://www.rand.org/topics/security-cooperation.html",
-)
+from harvest.normalize import host_of, is_ip_literal
+from harvest.sites import DEFAULT_SEEDS, canonical_url
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from harvest.errors import ConfigError
+from harvest.sites import site_for
 
 QUERY_MARK = "%3F"
 _HOST = re.compile(r"^(?=.*[a-z])[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?$", re.I)
-_KNOWN_HOST = re.compile(r"(^|\.)rand\.org(:\d+)?$")  # hosts with a parser (parse.classify)
 _NOT_HOSTS = re.compile(r"\.(html?|php|aspx?|json|xml|txt)$", re.I)
 
 
@@ -42,7 +42,7 @@ def path_for(url: str) -> PurePosixPath:
 def url_for(path: Path | str) -> str | None:
     """The URL a recorded file stands for, found from the host folder in its path.
 
-    The folder nearest the file that names a host harvest has a parser for wins, else
+    The folder nearest the file that names a known site's host (``harvest.sites``) wins, else
     the nearest that looks like a host name: folders above the site (a checkout under
     ``my.data/`` or mktemp's ``tmp.x1Y2``) look like host names too.
 
@@ -59,7 +59,7 @@ def url_for(path: Path | str) -> str | None:
     ]
     if not hosts:
         return None
-    known = [i for i in hosts if _KNOWN_HOST.search(parts[i].lower())]
+    known = [i for i in hosts if site_for(f"https://{parts[i]}/") is not None]
     i = (known or hosts)[-1]
     rest = "/".join(parts[i + 1 :]).replace(QUERY_MARK, "?", 1)
     return f"https://{parts[i].lower()}/{rest}"

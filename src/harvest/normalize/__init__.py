@@ -9,7 +9,8 @@ Modules, one concern each:
 * ``_names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
 * ``_captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
 * ``_identifiers``: ``parse_doi``, ``parse_isbn``.
-* ``_urls``: ``absolute_url``, ``canonical_url``, ``is_http_url``, ``host_of``.
+* ``_urls``: ``normal_url``, ``join_url``, ``is_http_url``, ``host_of`` (a site's own
+  spelling of its URLs is ``harvest.sites.canonical_url``).
 
 Every function takes ``str | None`` and returns a value or ``None`` on junk.
 """
@@ -28,12 +29,12 @@ if TYPE_CHECKING:
     from harvest.normalize._sizes import parse_size
     from harvest.normalize._text import clean_paragraphs, clean_text
     from harvest.normalize._urls import (
-        absolute_url,
-        canonical_url,
         host_of,
         in_scope_origin,
         is_http_url,
         is_ip_literal,
+        join_url,
+        normal_url,
         origin_of,
     )
 
@@ -49,12 +50,12 @@ _WHERE = {
     **dict.fromkeys(("clean_paragraphs", "clean_text"), "_text"),
     **dict.fromkeys(
         (
-            "absolute_url",
-            "canonical_url",
             "host_of",
             "in_scope_origin",
             "is_http_url",
             "is_ip_literal",
+            "join_url",
+            "normal_url",
             "origin_of",
         ),
         "_urls",
@@ -64,8 +65,6 @@ _WHERE = {
 __all__ = [
     "AuthorList",
     "ParsedPrice",
-    "absolute_url",
-    "canonical_url",
     "clean_credit",
     "clean_paragraphs",
     "clean_text",
@@ -73,6 +72,8 @@ __all__ = [
     "in_scope_origin",
     "is_http_url",
     "is_ip_literal",
+    "join_url",
+    "normal_url",
     "origin_of",
     "parse_author_list",
     "parse_date",

@@ -1,12 +1,12 @@
 """Resolve and canonicalize http(s) URLs found in pages.
 
-``canonical_url`` gives one spelling per page: lowercase scheme and host, no
-default port, no fragment, ``/`` for an empty path, tracking parameters
-(``utm_*``, ``fbclid``, ``gclid``) removed and the rest of the query kept in
-order. On rand.org hosts the internal CMS prefix ``/content/rand/`` is mapped
-to the public path (``/content/rand/pubs.html`` -> ``/pubs.html``); the public
-DAM path ``/content/dam/rand/`` is left alone. Percent-encoding is kept as is;
-only literal whitespace in the path or query is percent-encoded.
+``normal_url`` gives one spelling per URL by the rules every site shares:
+lowercase scheme and host, no default port, no fragment, ``/`` for an empty path,
+tracking parameters (``utm_*``, ``fbclid``, ``gclid``) removed and the rest of the
+query kept in order. Percent-encoding is kept as is; only literal whitespace in the
+path or query is percent-encoded. A site's own rules (a CMS prefix that spells the
+same page another way) are its own: ``harvest.sites.canonical_url`` applies them on
+top, and is what harvest keys pages by.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
 _SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = re.compile(r"(?:utm_.*|fbclid|gclid)", re.IGNORECASE)
-_CMS_PREFIX = "/content/rand/"
-_CMS_HOME = "/content/rand.html"
 _INVISIBLE = re.compile(r"[\t\n\r]")
 _SPACE = re.compile(r"\s")
 
@@ -95,14 +93,6 @@ def in_scope_origin(url: str, hosts: Collection[str], origins: Collection[Origin
     return origin[2] == _DEFAULT_PORTS[origin[0]] or origin in origins
 
 
-def _rand_path(host: str, path: str) -> str:
-    if host != "rand.org" and not host.endswith(".rand.org"):
-        return path
-    while path.startswith(_CMS_PREFIX):
-        path = "/" + path[len(_CMS_PREFIX) :]
-    return "/" if path == _CMS_HOME else path
-
-
 def _encode_spaces(text: str) -> str:
     return _SPACE.sub(lambda m: quote(m.group()), text)
 
@@ -120,58 +110,58 @@ def _netloc(parts: SplitResult, scheme: str, host: str) -> str:
     return f"{userinfo}@{netloc}" if at else netloc
 
 
-def canonical_url(url: str | None) -> str | None:
-    """Return the canonical form of an absolute http(s) URL, or None.
+def normal_url(url: str | None) -> str | None:
+    """Return the normal form of an absolute http(s) URL, or None.
 
-    >>> canonical_url("HTTPS://WWW.RAND.ORG:443/content/rand/pubs.html?start=12#list")
+    >>> normal_url("HTTPS://WWW.RAND.ORG:443/pubs.html?start=12#list")
     'https://www.rand.org/pubs.html?start=12'
-    >>> canonical_url("http://example.org?utm_source=x&q=1")
+    >>> normal_url("http://example.org?utm_source=x&q=1")
     'http://example.org/?q=1'
-    >>> canonical_url("ftp://example.org/") is None
+    >>> normal_url("ftp://example.org/") is None
     True
     """
     if not isinstance(url, str):
         return None
-    # Most links are canonical already (a path on a site, without query, fragment or
+    # Most links are normal already (a path on a site, without query, fragment or
     # space): that is checked for ~1 µs, where the full path takes ~4 µs.
-    if _is_canonical(url):
+    if _is_normal(url):
         return url
     # Pages repeat the same links (navigation, people, topics): remember answers. A few
     # thousand hold those; more only holds one-off publication URLs, and costs memory
     # in every process (~0.3 KB an entry: 16,384 entries made a reparse's workers grow
     # by 5 MiB each between 10,000 and 50,000 pages).
-    return _canonical(url)
+    return _normal(url)
 
 
-def _is_canonical(url: str) -> bool:
-    """True when ``_canonical(url) == url`` is known without computing it.
+def _is_normal(url: str) -> bool:
+    """True when ``_normal(url) == url`` is known without computing it.
 
-    That holds for ``origin + path`` where ``_canonical`` leaves the origin (scheme
+    That holds for ``origin + path`` where ``_normal`` leaves the origin (scheme
     and netloc) as it is, and the path has nothing it changes: no query or fragment
-    to edit or drop, no whitespace to encode or strip, no CMS prefix to map (the
-    test suite holds this to ``_canonical`` with Hypothesis). False: not known.
+    to edit or drop, no whitespace to encode or strip (the test suite holds this to
+    ``_normal`` with Hypothesis). False: not known.
     """
     if not url.startswith(("https://", "http://")):
         return False
     slash = url.find("/", 8)
     if slash < 0 or "?" in url or "#" in url or _SPACE.search(url) is not None:
         return False
-    return not url.startswith("/content/rand", slash) and _is_canonical_origin(url[:slash])
+    return _is_normal_origin(url[:slash])
 
 
 @lru_cache(maxsize=64)
-def _is_canonical_origin(origin: str) -> bool:
-    """Whether ``_canonical`` leaves ``origin`` (scheme://netloc, no path) as it is."""
-    return _canonical(origin + "/") == origin + "/"
+def _is_normal_origin(origin: str) -> bool:
+    """Whether ``_normal`` leaves ``origin`` (scheme://netloc, no path) as it is."""
+    return _normal(origin + "/") == origin + "/"
 
 
 @lru_cache(maxsize=4096)
-def _canonical(url: str) -> str | None:
+def _normal(url: str) -> str | None:
     parts = _split(url)
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return None
     scheme, host = parts.scheme.lower(), parts.hostname
-    path = _encode_spaces(_rand_path(host, parts.path or "/"))
+    path = _encode_spaces(parts.path or "/")
     query = _encode_spaces(_query(parts.query))
     try:
         return urlunsplit((scheme, _netloc(parts, scheme, host), path, query, ""))
@@ -179,14 +169,14 @@ def _canonical(url: str) -> str | None:
         return None
 
 
-def absolute_url(href: str | None, base: str) -> str | None:
-    """Resolve *href* against *base* and return its canonical form, or None.
+def join_url(href: str | None, base: str) -> str | None:
+    """Resolve *href* against *base* and return its normal form, or None.
 
     Empty and fragment-only hrefs and non-http(s) schemes give None.
 
-    >>> absolute_url("/pubs/research_reports/RR1234.html?a=1&amp;b=2", "https://www.rand.org/")
+    >>> join_url("/pubs/research_reports/RR1234.html?a=1&amp;b=2", "https://www.rand.org/")
     'https://www.rand.org/pubs/research_reports/RR1234.html?a=1&b=2'
-    >>> absolute_url("javascript:void(0)", "https://www.rand.org/") is None
+    >>> join_url("javascript:void(0)", "https://www.rand.org/") is None
     True
     """
     if not isinstance(href, str) or not isinstance(base, str):
@@ -197,7 +187,7 @@ def absolute_url(href: str | None, base: str) -> str | None:
     if href.startswith("/") and not href.startswith("//") and "/." not in href:
         # The common case, a path on the same site: it has no scheme to check (nor a
         # netloc urlsplit could refuse), and needs no urljoin.
-        return canonical_url(_origin(base) + href)
+        return normal_url(_origin(base) + href)
     parts = _split(href)
     if parts is None or (parts.scheme and parts.scheme.lower() not in _SCHEMES):
         return None
@@ -205,7 +195,7 @@ def absolute_url(href: str | None, base: str) -> str | None:
         joined = urljoin(base, href)
     except ValueError:
         return None
-    return canonical_url(joined)
+    return normal_url(joined)
 
 
 @lru_cache(maxsize=1024)

@@ -15,22 +15,21 @@ from selectolax.lexbor import LexborHTMLParser
 
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
-from harvest.normalize import canonical_url
 from harvest.parse._base import Provenance
-from harvest.parse._classify import PageKind, classify, is_supported_host
+from harvest.parse._classify import classify
 from harvest.parse._commentary import CommentaryPage
 from harvest.parse._depth import MAX_DEPTH, too_deep
 from harvest.parse._finder import Finder
 from harvest.parse._html import drop_site_chrome, load_html
 from harvest.parse._listing import ListingPage
 from harvest.parse._product import ProductPage
+from harvest.sites import PageKind, canonical_url
 
 __all__ = [
     "PageKind",
     "Parsed",
     "Provenance",
     "classify",
-    "is_supported_host",
     "page_address",
     "parse_page",
 ]

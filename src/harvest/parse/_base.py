@@ -13,9 +13,9 @@ from typing import Any, NamedTuple, TypeVar
 
 from selectolax.lexbor import LexborHTMLParser
 
-from harvest.normalize import absolute_url
 from harvest.parse._finder import Finder
 from harvest.parse._html import MetaTags, json_ld, meta_tags, meta_values
+from harvest.sites import absolute_url
 
 T = TypeVar("T")
 Source = tuple[str, Callable[[], T | None]]

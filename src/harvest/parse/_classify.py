@@ -1,37 +1,21 @@
-"""Which parser a page needs: decided from its markup, with the URL as a hint."""
+"""Which parser a page needs: decided from its markup, with the URL as a hint.
+
+What marks each kind of page is the site's to say (``harvest.sites``, ``Site.markers``);
+the rule is the same for every site: a page at a listing URL that has a listing's
+markup is a listing; otherwise the first kind whose markup the page has, a listing
+only with a heading to name it.
+"""
 
 from __future__ import annotations
-
-import re
-from typing import Literal
 
 from selectolax.lexbor import LexborHTMLParser
 
 from harvest.errors import ParseError
 from harvest.normalize import host_of
 from harvest.parse._finder import Finder
+from harvest.sites import SITES, PageKind, site_for
 
-PageKind = Literal["product", "commentary", "listing"]
-
-# "article .body-text" before "article.blog": on a page without <article> the first
-# answers for both (harvest.parse._finder.Finder remembers there is none).
-COMMENTARY_MARKERS = ("article .body-text", "article.blog", ".post-heading .type-date")
-PRODUCT_MARKERS = (
-    ".product-header",
-    "#buybox",
-    ".product-page-abstract",
-    "#download",
-    "table.ebook-formats",
-    "table.purchase-formats",
-)
-LISTING_MARKERS = ("ul.teasers li", "ul.teaser-list li")
-_ORIGIN = re.compile(r"^https?://[^/]+")
-_LISTING_URL = re.compile(r"^/(topics/[^/]+\.html|pubs\.html|topics\.html)$")
-
-
-def is_supported_host(host: str | None) -> bool:
-    """True for the sites harvest has parsers for (rand.org and its subdomains)."""
-    return bool(host) and (host == "rand.org" or str(host).endswith(".rand.org"))
+_KNOWN = " or ".join(domain for site in SITES for domain in site.domains)
 
 
 def classify(url: str, tree: LexborHTMLParser, find: Finder | None = None) -> PageKind:
@@ -40,19 +24,18 @@ def classify(url: str, tree: LexborHTMLParser, find: Finder | None = None) -> Pa
     ``find`` is the page's Finder when the caller has one, to share its anchors.
     """
     find = find or Finder(tree)
-    host = host_of(url)
-    if not is_supported_host(host):
-        raise ParseError(f"no parser for this site: {host or url!r} is not rand.org", url=url)
-    path = _ORIGIN.sub("", url).split("?")[0]
-    if _LISTING_URL.match(path) and _has_any(find, LISTING_MARKERS):
+    site = site_for(url)
+    if site is None:
+        host = host_of(url)
+        raise ParseError(f"no parser for this site: {host or url!r} is not {_KNOWN}", url=url)
+    if site.kind_of(url) == "listing" and _has_any(find, site.markers_of("listing")):
         return "listing"
-    if _has_any(find, COMMENTARY_MARKERS):
-        return "commentary"
-    if _has_any(find, PRODUCT_MARKERS):
-        return "product"
-    if _has_any(find, LISTING_MARKERS) and tree.css_first("h1") is not None:
-        return "listing"
-    raise ParseError("not a rand.org publication or listing page: no known page markup", url=url)
+    for kind, selectors in site.markers:
+        if _has_any(find, selectors) and (kind != "listing" or tree.css_first("h1") is not None):
+            return kind
+    raise ParseError(
+        f"not a {site.name} publication or listing page: no known page markup", url=url
+    )
 
 
 def _has_any(find: Finder, selectors: tuple[str, ...]) -> bool:

@@ -20,20 +20,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from harvest.normalize import canonical_url, host_of, in_scope_origin, origin_of
+from harvest.normalize import host_of, in_scope_origin, origin_of
 from harvest.normalize._urls import Origin
 from harvest.run._discovery import Entry, last_date, next_step, order_problem
 from harvest.run._schedule import RevisitPolicy, Visit, next_visit, published_date
+from harvest.sites import canonical_url, is_listing, page_patterns
 from harvest.state import State, stamp
 from harvest.state._store import FrontierRow, WalkState
 
 log = logging.getLogger("harvest")
-
-# Publication pages (products, commentary, blog posts) and listing pages on rand.org.
-PUBLICATION_PATHS = (r"/pubs/(?!.*\.html/).+\.html", r"/blog/.+\.html")
-LISTING_PATHS = (r"/topics/[^/]+\.html", r"/pubs\.html")
-_INDEX_PAGES = re.compile(r"^/pubs/[a-z_]+\.html$")
-_LISTING = re.compile(rf"^https?://[^/]+(?:{'|'.join(LISTING_PATHS)})(?:\?|$)")
 
 
 @dataclass(frozen=True)
@@ -52,12 +47,12 @@ class Scope:
 
     @staticmethod
     def default_patterns() -> tuple[re.Pattern[str], ...]:
-        """Publication and listing page paths on rand.org."""
-        return tuple(re.compile(f"^{p}$") for p in (*PUBLICATION_PATHS, *LISTING_PATHS))
+        """Publication and listing page paths of the known sites (``harvest.sites``)."""
+        return page_patterns()
 
     def allows(self, url: str) -> bool:
         path = re.sub(r"^https?://[^/]+", "", url).split("?")[0]
-        if not in_scope_origin(url, self.hosts, self.origins) or _INDEX_PAGES.match(path):
+        if not in_scope_origin(url, self.hosts, self.origins):
             return False
         return any(p.match(path) for p in self.patterns)
 
@@ -66,17 +61,6 @@ def seed_origins(seeds: Iterable[str]) -> frozenset[Origin]:
     """The seeds' origins on a port that is not their scheme's default: in scope too."""
     found = (origin_of(seed) for seed in seeds)
     return frozenset(o for o in found if o and o[2] != (80 if o[0] == "http" else 443))
-
-
-def is_listing(url: str) -> bool:
-    """True for a listing page's URL (a topic page, the publications index).
-
-    >>> is_listing("https://www.rand.org/topics/china.html?page=2")
-    True
-    >>> is_listing("https://www.rand.org/pubs/research_reports/RR2646.html")
-    False
-    """
-    return _LISTING.match(url) is not None
 
 
 @dataclass(frozen=True)

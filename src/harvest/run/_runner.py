@@ -36,14 +36,14 @@ from harvest.contract._drift import compare as compare_runs
 from harvest.errors import FetchError, WriteError
 from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
 from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage, utc_text
-from harvest.normalize import canonical_url
 from harvest.parse._jobs import CONTENT_FIELDS, ParseJob, Parser
 from harvest.run._configure import crawl_plan, fetch_config
 from harvest.run._discovery import Entry
-from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, is_listing, seed_origins
+from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, seed_origins
 from harvest.run._recovery import recover, recover_dead_runs
 from harvest.run._schedule import Visit
 from harvest.run._sitemap_hints import SitemapReport, read_sitemaps
+from harvest.sites import canonical_url, is_listing
 from harvest.state import PageState, PageUpdate, RunLock, State
 from harvest.state._store import WalkState
 from harvest.write import FILES, RunWriter

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from harvest.errors import FetchError
 from harvest.fetch import Fetcher
-from harvest.normalize import canonical_url
 from harvest.run._frontier import Frontier, Request
 from harvest.run._sitemaps import SitemapEntry, SitemapError, parse_sitemap
+from harvest.sites import canonical_url
 from harvest.state import stamp
 
 log = logging.getLogger("harvest")
