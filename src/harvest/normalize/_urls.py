@@ -134,22 +134,22 @@ def canonical_url(url: str | None) -> str | None:
         return None
     # Most links are canonical already (a path on a site, without query, fragment or
     # space): that is checked for ~1 µs, where the full path takes ~4 µs.
-    if _is_canonical(url):
+    if is_canonical(url):
         return url
     # Pages repeat the same links (navigation, people, topics): remember answers. A few
     # thousand hold those; more only holds one-off publication URLs, and costs memory
     # in every process (~0.3 KB an entry: 16,384 entries made a reparse's workers grow
     # by 5 MiB each between 10,000 and 50,000 pages).
-    return _canonical(url)
+    return canonical(url)
 
 
-def _is_canonical(url: str) -> bool:
-    """True when ``_canonical(url) == url`` is known without computing it.
+def is_canonical(url: str) -> bool:
+    """True when ``canonical(url) == url`` is known without computing it.
 
-    That holds for ``origin + path`` where ``_canonical`` leaves the origin (scheme
+    That holds for ``origin + path`` where ``canonical`` leaves the origin (scheme
     and netloc) as it is, and the path has nothing it changes: no query or fragment
     to edit or drop, no whitespace to encode or strip, no CMS prefix to map (the
-    test suite holds this to ``_canonical`` with Hypothesis). False: not known.
+    test suite holds this to ``canonical`` with Hypothesis). False: not known.
     """
     if not url.startswith(("https://", "http://")):
         return False
@@ -161,12 +161,13 @@ def _is_canonical(url: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _is_canonical_origin(origin: str) -> bool:
-    """Whether ``_canonical`` leaves ``origin`` (scheme://netloc, no path) as it is."""
-    return _canonical(origin + "/") == origin + "/"
+    """Whether ``canonical`` leaves ``origin`` (scheme://netloc, no path) as it is."""
+    return canonical(origin + "/") == origin + "/"
 
 
 @lru_cache(maxsize=4096)
-def _canonical(url: str) -> str | None:
+def canonical(url: str) -> str | None:
+    """``canonical_url`` computed in full, without its shortcut (answers remembered)."""
     parts = _split(url)
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return None
