@@ -72,19 +72,22 @@ def test_sigterm_finishes_the_request_in_flight_and_publishes(tmp_path: Path) ->
 
 
 def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
+    # The request in flight is never answered (the server holds it 15 s, the read
+    # timeout is 30 s): only the second signal can end the run while it is held.
     with fault_site({product_path(1): never_answer}) as site:
         crawler = _start(site, tmp_path, "--timeout", "30")
         try:
             _wait_for(lambda: product_path(1) in site.paths())
             crawler.send_signal(signal.SIGINT)
             time.sleep(0.3)
-            stopped_at = time.monotonic()
             crawler.send_signal(signal.SIGINT)
-            _, stderr = crawler.communicate(timeout=10)
-            took = time.monotonic() - stopped_at
+            _, stderr = crawler.communicate(timeout=60)
+            held = site.active  # the server still holds the request: not waited for
         finally:
             crawler.kill()
     assert crawler.returncode == 130, stderr
-    assert took < 3 and "stopping now" in stderr
-    manifest = json.loads((_run_dir(tmp_path) / "manifest.json").read_text())
-    assert site.url(product_path(1)) in manifest["unfinished_urls"]
+    assert "stopping now" in stderr and held == 1
+    run = _run_dir(tmp_path)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert site.url(product_path(1)) in manifest["unfinished_urls"]  # cut short, not failed
+    assert (run / "errors.jsonl").read_text() == ""
