@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Generator
+import subprocess
+import time
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,6 +105,18 @@ def seed(request: pytest.FixtureRequest) -> int:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[Any] | None = None) -> None:
+    """Poll until ``condition()`` holds; fail at once if ``process`` exits first.
+
+    No deadline: how fast the machine is is not under test, and a test that hangs
+    is ended by pytest-timeout (``timeout`` in pyproject.toml).
+    """
+    while not condition():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the process exited ({process.returncode}) before it got there")
+        time.sleep(0.01)
 
 
 def site_pages() -> list[Path]:

@@ -2,7 +2,8 @@
 
 Crawls run against the fault site on 127.0.0.1 (real HTTP), in-process where the
 test looks at results, and as real ``python -m harvest`` processes where it looks
-at exit codes, locks and kills. Every wait is bounded.
+at exit codes, locks and kills. No wait has a deadline of its own: a hang is
+pytest-timeout's to end.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 
 from harvest import crawl_sync
 from harvest.run._runner import RunResult
+from tests.conftest import wait_for
 from tests.faultserver import (
     HOST,
     PAGES,
@@ -211,10 +213,8 @@ def test_runs_killed_at_random_moments_publish_each_record_exactly_once(
         for _ in range(12):  # at most: kills landing before any page do not count
             started_hits = len(site.hits)
             crawler = _harvest(*_crawl_args(site, out))
-            wait_for = started_hits + chance.randint(2, 8)
-            deadline = time.monotonic() + 20
-            while len(site.hits) < wait_for and crawler.poll() is None:
-                assert time.monotonic() < deadline, "the crawler never got going"
+            kill_after = started_hits + chance.randint(2, 8)
+            while len(site.hits) < kill_after and crawler.poll() is None:
                 time.sleep(0.005)
             time.sleep(chance.uniform(0, 0.05))
             crawler.send_signal(signal.SIGKILL)
@@ -249,10 +249,7 @@ def test_a_stopped_run_is_taken_up_by_the_next(tmp_path: Path) -> None:
     with fault_site() as site:
         _slow_recorded_site(site, 0.05)
         crawler = _harvest(*_crawl_args(site, tmp_path, "--concurrency", "1"))
-        deadline = time.monotonic() + 20
-        while len(site.hits) < 6:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: len(site.hits) >= 6, crawler)
         crawler.send_signal(signal.SIGTERM)
         _, stderr = crawler.communicate(timeout=20)
         assert crawler.returncode == 130, stderr
@@ -302,10 +299,7 @@ def test_the_lock_of_a_dead_run_is_taken_over(tmp_path: Path) -> None:
     with fault_site() as site:
         _slow_recorded_site(site, 0.2)
         crawler = _harvest(*_crawl_args(site, tmp_path))
-        deadline = time.monotonic() + 20
-        while not site.hits:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_for(lambda: bool(site.hits), crawler)
         crawler.kill()
         crawler.communicate(timeout=10)
         lock = json.loads((tmp_path / "state.sqlite.lock").read_text())
