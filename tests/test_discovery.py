@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from harvest import crawl_sync
 from harvest.run._discovery import Entry, next_step, order_problem
 from harvest.run._runner import RunResult
 from tests.catalogue import FIRST_DAY, LISTING, Catalogue, item_path, listing_path, requests_of
+from tests.conftest import wait_for
 from tests.faultserver import HOST, FaultSite, fault_site, site_settings, slow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,10 +196,7 @@ def test_a_walk_cut_by_sigkill_is_finished_by_the_next_run(tmp_path: Path) -> No
         ]  # fmt: skip
         env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
         crawler = subprocess.Popen(args, stderr=subprocess.PIPE, env=env)
-        deadline = time.monotonic() + 30
-        while sum(p.startswith(LISTING) for p in requests_of(site)) < 4:
-            assert time.monotonic() < deadline and crawler.poll() is None
-            time.sleep(0.01)
+        wait_for(lambda: sum(p.startswith(LISTING) for p in requests_of(site)) >= 4, crawler)
         crawler.send_signal(signal.SIGKILL)
         crawler.communicate(timeout=10)
         done = subprocess.run(

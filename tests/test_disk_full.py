@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from tests.faultserver import HOST, fault_site, site_settings
 PAGES = 200
 
 
+@pytest.mark.timeout(60)  # the run that waited for a signal fails here
 def test_a_write_that_fails_ends_the_run_at_once_and_frees_the_lock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -40,10 +40,9 @@ def test_a_write_that_fails_ends_the_run_at_once_and_frees_the_lock(
     monkeypatch.setattr(jsonl.AtomicFile, "write", filling)
     with fault_site(pages=PAGES) as site:
         settings = site_settings(site, tmp_path / "output", concurrency=8)
-        started = time.monotonic()
         with pytest.raises(WriteError, match="No space left on device"):
             crawl_sync(settings)
-        assert time.monotonic() - started < 10
+        assert len(site.hits) < PAGES / 2  # it stopped fetching: it did not write on
     with RunLock.for_state(settings.state_file).acquire("next"):
         pass  # free
     monkeypatch.setattr(jsonl.AtomicFile, "write", write)
@@ -64,7 +63,7 @@ def _mount_tmpfs(path: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_a_full_tmpfs_ends_the_crawl_within_10_s_with_the_lock_free(tmp_path: Path) -> None:
+def test_a_full_tmpfs_ends_the_crawl_with_the_lock_free(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
     if not _mount_tmpfs(disk):
@@ -78,11 +77,10 @@ def test_a_full_tmpfs_ends_the_crawl_within_10_s_with_the_lock_free(tmp_path: Pa
                 "--resolve", f"{HOST}=127.0.0.1", "--out", str(disk / "output"),
                 "--delay", "0", "--concurrency", "8", "--quiet", "--log-format", "text",
             ]  # fmt: skip
-            started = time.monotonic()
             done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-            elapsed = time.monotonic() - started
+            fetched = len(site.hits)
         assert done.returncode in (1, 2), done.stderr
-        assert elapsed < 10
+        assert fetched < PAGES / 2  # it stopped at the full disk, not at the end of the site
         errors = [line for line in done.stderr.splitlines() if "error" in line]
         assert errors and ("space" in errors[-1] or "full" in errors[-1]), done.stderr
         assert "Traceback" not in done.stderr

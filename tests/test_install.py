@@ -21,7 +21,17 @@ from harvest.config._loader import EXAMPLE, settings_from
 from harvest.config._loader import load as load_config
 from tests.conftest import ROOT, SITE
 
-DEV_ONLY = {"pytest", "hypothesis", "mypy", "ruff", "pandas", "pyarrow", "jsonschema", "trustme"}
+DEV_ONLY = {
+    "pytest",
+    "pytest-timeout",
+    "hypothesis",
+    "mypy",
+    "ruff",
+    "pandas",
+    "pyarrow",
+    "jsonschema",
+    "trustme",
+}
 
 
 def _run(*argv: str | Path, cwd: Path | None = None, **env: str) -> str:

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from harvest.archive._reader import scan_warc
 from harvest.config._loader import load, settings_from
 from harvest.config._settings import Settings
 from harvest.run._reparse import reparse
+from tests.conftest import wait_for
 from tests.faultserver import HOST, FaultSite, fault_site, recorded_site, redirect, site_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,10 +172,7 @@ def test_the_archive_of_a_killed_crawl_reparses(site: FaultSite, tmp_path: Path)
         "crawl", *seeds, "--resolve", f"{HOST}=127.0.0.1", "--out", str(tmp_path / "crawl"),
         "--delay", "0", "--concurrency", "2", "--archive", str(tmp_path / "warc"),
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while len(site.hits) < 12 and crawler.poll() is None:
-        assert time.monotonic() < deadline, "the crawler never got going"
-        time.sleep(0.01)
+    wait_for(lambda: len(site.hits) >= 12, crawler)
     crawler.send_signal(signal.SIGKILL)
     crawler.communicate(timeout=10)
 
@@ -227,10 +224,7 @@ def big_archive(tmp_path: Path) -> Path:
 
 def _started(run: subprocess.Popen[str], out: Path) -> None:
     """Wait until the reparse has written records."""
-    deadline = time.monotonic() + 30
-    while not any(p.stat().st_size for p in out.glob("*/.publications.jsonl.part")):
-        assert time.monotonic() < deadline and run.poll() is None, "reparse never got going"
-        time.sleep(0.01)
+    wait_for(lambda: any(p.stat().st_size for p in out.glob("*/.publications.jsonl.part")), run)
 
 
 def _descendants(pid: int) -> set[int]:
@@ -266,16 +260,13 @@ def test_a_killed_reparse_leaves_no_worker_behind(tmp_path: Path, big_archive: P
     out = tmp_path / "out"
     run = _harvest("reparse", str(big_archive), "--out", str(out), "--workers", "2")
     _started(run, out)
-    deadline = time.monotonic() + 30  # the workers start after a second of parsing inline
-    while len(pool := _descendants(run.pid)) < 3:  # the forkserver and two workers (and
-        assert time.monotonic() < deadline and run.poll() is None  # the resource tracker)
-        time.sleep(0.05)
+    # The workers start after a second of parsing inline: the forkserver and two
+    # workers (and the resource tracker).
+    wait_for(lambda: len(_descendants(run.pid)) >= 3, run)
+    pool = _descendants(run.pid)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=10)  # not communicate(): the pool holds stderr open until it is gone
-    deadline = time.monotonic() + 10
-    while left := {pid for pid in pool if _running(pid)}:
-        assert time.monotonic() < deadline, f"still running after the reparse died: {left}"
-        time.sleep(0.1)
+    wait_for(lambda: not any(_running(pid) for pid in pool))  # on their own, once orphaned
     assert run.stderr is not None
     run.stderr.close()
 

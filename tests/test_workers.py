@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
+import signal
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+import harvest.parse
 import harvest.parse._jobs as workers
 from harvest import Settings, crawl_sync
 from harvest.parse._jobs import WORKER_NICE, ParseJob, Parser, parse_job
 from harvest.parse._pool import ParseWorkers
 from tests.conftest import SITE
+from tests.workerjobs import sleepy
 
 
 def _records(run_dir: Path, name: str) -> dict[str, dict[str, object]]:
@@ -36,6 +39,14 @@ def test_parse_job_never_raises() -> None:
     result = parse_job(job)
     assert result.line is None and result.error == "empty page: the body has no content"
     assert not result.bug
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _job() -> ParseJob:
@@ -70,11 +81,9 @@ def test_a_worker_that_dies_leaves_its_pages_to_be_parsed_inline(
         parser = Parser(workers=1)
         try:
             assert await parser.started()
-            assert parser._pool is not None
             first = await parser.parse(_job())  # in the worker
-            (process, _), *_ = parser._pool._started
-            process.kill()
-            process.join(5)
+            (worker,) = parser.worker_pids
+            os.kill(worker, signal.SIGKILL)
             second = await parser.parse(_job())  # the worker is gone: inline
             assert not parser.pooled
             return [first.kind, second.kind, (await parser.parse(_job())).kind]
@@ -92,9 +101,9 @@ def test_urgent_pages_are_parsed_inline_until_the_workers_are_up_others_wait() -
         parser = Parser(workers=1)
         try:
             early = await parser.parse(job, urgent=True)  # the pool is still booting
-            assert parser._ready is not None and not parser._ready.done()
+            assert parser.booting
             waited = await parser.parse(job)  # waits for the worker
-            return early.kind, parser._ready.done(), waited.kind, parser.pooled
+            return early.kind, not parser.booting, waited.kind, parser.pooled
         finally:
             parser.close()
 
@@ -104,23 +113,26 @@ def test_urgent_pages_are_parsed_inline_until_the_workers_are_up_others_wait() -
 def test_workers_not_up_in_time_are_given_up(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    let_go, returned = threading.Event(), threading.Event()
+
     def hangs(self: ParseWorkers) -> None:
-        time.sleep(1.0)  # a forkserver that does not answer (bounded here)
+        let_go.wait(60)  # a forkserver that does not answer, until the test lets it go
+        returned.set()
 
     monkeypatch.setattr(ParseWorkers, "start", hangs)
     monkeypatch.setattr(workers, "BOOT_TIMEOUT_S", 0.2)
 
-    async def go() -> tuple[str | None, bool, float]:
+    async def go() -> tuple[str | None, bool, bool]:
         parser = Parser(workers=1)
-        started = time.monotonic()
         try:
             kind = (await parser.parse(_job())).kind  # waits for the boot, then inline
-            return kind, parser.pooled, time.monotonic() - started
+            return kind, parser.pooled, returned.is_set()
         finally:
+            let_go.set()
             parser.close()
 
-    kind, pooled, waited = asyncio.run(go())
-    assert (kind, pooled) == ("publication", False) and waited < 0.9
+    # Parsed inline while the start still hung: the boot was given up, not waited out.
+    assert asyncio.run(go()) == ("publication", False, False)
     assert "not up after 0.2 s" in caplog.text and "parsing inline" in caplog.text
 
 
@@ -129,10 +141,9 @@ def test_parse_workers_run_at_a_lower_priority_than_the_crawl() -> None:
         parser = Parser(workers=1)
         try:
             assert await parser.started()
-            assert parser._pool is not None
-            (process, _), *_ = parser._pool._started
+            (worker,) = parser.worker_pids
             assert (await parser.parse(_job())).kind == "publication"  # it works, niced
-            return os.getpriority(os.PRIO_PROCESS, process.pid or 0)
+            return os.getpriority(os.PRIO_PROCESS, worker)
         finally:
             parser.close()
 
@@ -143,67 +154,64 @@ def test_parse_workers_run_at_a_lower_priority_than_the_crawl() -> None:
 # -- the parse time limit (issue 18, defect 2) ------------------------------------------
 
 
-def _sleepy(job: object) -> object:
-    """A worker's handler for these tests: ("sleep", s) sleeps; anything else is echoed."""
-    if isinstance(job, tuple) and job[0] == "sleep":
-        time.sleep(job[1])
-        return "slept"
-    return ("echo", job)
-
-
 def test_a_job_past_the_time_limit_kills_its_worker_and_another_takes_its_place() -> None:
     from harvest.parse._pool import WorkerGoneError, WorkerTimeoutError
 
     async def go() -> None:
-        pool = ParseWorkers(1, _sleepy, context=workers.forkserver())
+        pool = ParseWorkers(1, sleepy, context=workers.forkserver())
         await asyncio.to_thread(pool.start)
         await pool.connect()
         try:
-            (first, _), *_ = pool._started
-            started = time.monotonic()
+            (first,) = pool.pids
             stuck = asyncio.ensure_future(pool.parse(("sleep", 30), timeout_s=0.5))
             await asyncio.sleep(0.05)
             behind = asyncio.ensure_future(pool.parse("queued", timeout_s=5))
             with pytest.raises(WorkerTimeoutError, match=r"longer than 0\.5 s"):
-                await stuck
-            assert time.monotonic() - started < 5
+                await stuck  # not "slept": stopped at the limit
             with pytest.raises(WorkerGoneError):
                 await behind  # it went with the worker: the caller submits it again
-            assert not first.is_alive()
+            assert not _exists(first)
             assert await pool.parse("next", timeout_s=5) == ("echo", "next")  # a new worker
-            (second, _), *_ = pool._started
-            assert second.pid != first.pid
+            (second,) = pool.pids
+            assert second != first
         finally:
             pool.close()
 
     asyncio.run(asyncio.wait_for(go(), 60))
 
 
+@pytest.mark.slow
 def test_the_parser_turns_a_timeout_into_a_parse_timeout_result() -> None:
+    # The limit is each job's, the next one's too, which a fresh worker answers after
+    # importing the main module (pytest here): over half a second when the machine is
+    # busy. 3 s leaves room for that, and is far short of the stuck job's 60 s.
     async def go() -> tuple[bool, str | None, str | None]:
-        parser = Parser(workers=1, timeout_s=0.5)
-        parser._pool = ParseWorkers(1, _sleepy, context=workers.forkserver())
+        parser = Parser(workers=1, timeout_s=3, handler=sleepy)
         try:
             assert await parser.started()
-            result = await parser.parse(("sleep", 30))  # type: ignore[arg-type]
+            result = await parser.parse(("sleep", 60))  # type: ignore[arg-type]
             again = await parser.parse("after")  # type: ignore[arg-type]
             return result.timed_out, result.error, again  # type: ignore[return-value]
         finally:
             parser.close()
 
     timed_out, error, again = asyncio.run(asyncio.wait_for(go(), 60))
-    assert timed_out and error is not None and "longer than 0.5 s" in error
+    assert timed_out and error is not None and "longer than 3 s" in error
     assert again == ("echo", "after")
 
 
-def test_a_page_nested_past_the_limit_is_a_parse_timeout_in_every_mode(tmp_path: Path) -> None:
+def test_a_page_nested_past_the_limit_is_a_parse_timeout_in_every_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from harvest.parse._depth import MAX_DEPTH
 
+    def minutes_of_parsing(*args: object) -> None:
+        raise AssertionError("the page was handed to the HTML parser")
+
+    monkeypatch.setattr(harvest.parse, "load_html", minutes_of_parsing)
     body = b"<!DOCTYPE html><html><body>" + b"<div>" * 100_000 + b"</body></html>"  # 500 KB
     job = ParseJob(
         "https://www.rand.org/pubs/research_reports/RR1.html", body, datetime.now(UTC), None
     )
-    started = time.monotonic()
-    result = parse_job(job)
-    assert time.monotonic() - started < 1
+    result = parse_job(job)  # refused from its bytes: never parsed
     assert result.timed_out and f"more than {MAX_DEPTH} deep" in (result.error or "")

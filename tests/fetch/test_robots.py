@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -114,10 +113,8 @@ def test_a_5xx_or_429_robots_disallows_the_host(status: int) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status) if request.url.path == "/robots.txt" else httpx.Response(200)
 
-    started = time.monotonic()
     asked, results = _fetcher_run(handler, [f"{ORIGIN}/a.html"])
-    assert asked == ["/robots.txt"] and results == ["robots_unreachable"]
-    assert time.monotonic() - started < 2
+    assert asked == ["/robots.txt"] and results == ["robots_unreachable"]  # asked once
 
 
 @pytest.mark.parametrize(

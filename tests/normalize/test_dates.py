@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize._dates import _FORMS, parse_date
+from harvest.normalize._dates import FORMS, parse_date
 
 ROWS: list[tuple[str | None, str | None]] = [
     # Month name, day, year.
@@ -88,11 +88,11 @@ def test_parse_date(text: str | None, expected: str | None) -> None:
 def _first_date_by_search(text: str) -> str | None:
     """parse_date as first written: every form searched, the earliest match wins."""
     best: tuple[int, int, re.Match[str]] | None = None
-    for rank, (pattern, _build) in enumerate(_FORMS):
+    for rank, (pattern, _build) in enumerate(FORMS):
         m = pattern.search(text)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), rank, m)
-    return None if best is None else _FORMS[best[1]][1](best[2])
+    return None if best is None else FORMS[best[1]][1](best[2])
 
 
 DATE_TEXT = st.one_of(

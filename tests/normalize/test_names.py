@@ -96,10 +96,10 @@ def test_names(func: Callable[[str | None], Any], text: str | None, expected: An
 
 
 def _strip_edges_the_long_way(text: str) -> str:
-    text = names._LEADING_JUNK.sub("", text)
+    text = names.LEADING_JUNK.sub("", text)
     previous = None
     while text != previous:
-        previous, text = text, names._strip_tail(text)
+        previous, text = text, names.strip_tail(text)
     return text
 
 
@@ -113,17 +113,17 @@ def _strip_edges_the_long_way(text: str) -> str:
     )
 )
 def test_strip_edges_shortcut_agrees_with_the_long_way(text: str) -> None:
-    assert names._strip_edges(text) == _strip_edges_the_long_way(text)
+    assert names.strip_edges(text) == _strip_edges_the_long_way(text)
 
 
 def _strip_role_the_long_way(text: str) -> tuple[str, bool]:
     editor = False
-    lead = names._LEADS.match(text)
+    lead = names.LEADS.match(text)
     if lead and lead.group():
-        editor = names._EDITOR_LABEL.search(lead.group()) is not None
+        editor = names.EDITOR_LABEL.search(lead.group()) is not None
         text = text[lead.end() :]
-    text, count = names._EDITOR_PAREN.subn("", text)
-    return names._ET_AL.sub("", text), editor or count > 0
+    text, count = names.EDITOR_PAREN.subn("", text)
+    return names.ET_AL.sub("", text), editor or count > 0
 
 
 BYLINES = st.one_of(
@@ -140,20 +140,20 @@ BYLINES = st.one_of(
 @settings(max_examples=1000, deadline=None)
 @given(BYLINES)
 def test_byline_shortcuts_agree_with_the_long_way(text: str) -> None:
-    assert names._strip_role(text) == _strip_role_the_long_way(text)
-    split = names._SEPARATORS.split(text)
-    assert (split if names._SEPARATOR_HINT.search(text) else [text]) == split
+    assert names.strip_role(text) == _strip_role_the_long_way(text)
+    split = names.SEPARATORS.split(text)
+    assert (split if names.SEPARATOR_HINT.search(text) else [text]) == split
     parts = [part.strip() for part in text.split(",")]
-    assert names._invert(parts) == _invert_the_long_way(parts)
+    assert names.invert(parts) == _invert_the_long_way(parts)
 
 
 def _invert_the_long_way(parts: list[str]) -> str:
-    main = [p for p in parts if not names._SUFFIX.fullmatch(p)]
-    suffixes = [p for p in parts if names._SUFFIX.fullmatch(p)]
+    main = [p for p in parts if not names.SUFFIX.fullmatch(p)]
+    suffixes = [p for p in parts if names.SUFFIX.fullmatch(p)]
     if len(main) != 2 or parts[0] != main[0]:
         return ", ".join(parts)
     family, given = main
     words = given.split(" ")
-    if len(words) > 1 and names._SUFFIX.fullmatch(words[-1]):
+    if len(words) > 1 and names.SUFFIX.fullmatch(words[-1]):
         given, suffixes = " ".join(words[:-1]), [words[-1], *suffixes]
     return ", ".join([f"{given} {family}", *suffixes])

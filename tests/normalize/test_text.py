@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from harvest.normalize._text import _clean_full, clean_paragraphs, clean_text
+from harvest.normalize._text import clean_full, clean_paragraphs, clean_text
 
 # (function, input, expected)
 ROWS: list[tuple[Callable[[Any], str | None], Any, str | None]] = [
@@ -75,4 +75,4 @@ PAGE_TEXT = st.one_of(
 @example("a\u2009b")
 @example("a b")
 def test_clean_text_fast_path_agrees_with_the_full_path(text: str) -> None:
-    assert clean_text(text) == _clean_full(text)
+    assert clean_text(text) == clean_full(text)

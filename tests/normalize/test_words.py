@@ -13,10 +13,10 @@ import harvest.parse._product as product
 from harvest.normalize._words import first_word, search_from_words
 
 PATTERNS = [
-    (product._SPONSOR, product._SPONSOR_WORDS),
-    (product._FUNDED, product._FUNDED_WORDS),
-    (product._CONDUCTED, product._CONDUCTED_WORDS),
-    (product._SERIES, product._SERIES_WORDS),
+    (product.SPONSOR, product.SPONSOR_WORDS),
+    (product.FUNDED, product.FUNDED_WORDS),
+    (product.CONDUCTED, product.CONDUCTED_WORDS),
+    (product.SERIES, product.SERIES_WORDS),
 ]
 
 # Indicia-like sentences: the words in any case, inside other words, after the letters

@@ -24,16 +24,16 @@ from harvest.normalize import clean_paragraphs
 from harvest.parse import parse_page
 from harvest.parse._finder import Finder, anchor_of, unique
 from harvest.parse._html import (
-    _SPACE_AFTER_OPEN,
-    _SPACE_BEFORE_CLOSE,
-    _SPACE_BY_MARK,
-    _cells,
+    SPACE_AFTER_OPEN,
+    SPACE_BEFORE_CLOSE,
+    SPACE_BY_MARK,
     drop_site_chrome,
     elements,
     first_element,
     join_paragraphs,
     load_html,
     meta_all,
+    row_cells,
     table_rows,
     text_of,
 )
@@ -55,7 +55,7 @@ SELECTORS = sorted(
         *listing.NAME_SELECTORS,
         *listing.DESCRIPTION_SELECTORS,
         *listing.NEXT_SELECTORS,
-        listing._OUTSIDE,
+        listing.OUTSIDE,
         *COMMENTARY_MARKERS,
         *PRODUCT_MARKERS,
         *LISTING_MARKERS,
@@ -206,15 +206,15 @@ MARKS = st.lists(
 @settings(max_examples=500, deadline=None)
 @given(MARKS)
 def test_space_substitutions_remove_what_they_always_removed(text: str) -> None:
-    assert _SPACE_BEFORE_CLOSE.sub("", text) == OLD_BEFORE_CLOSE.sub("", text)
-    assert _SPACE_AFTER_OPEN.sub("", text) == OLD_AFTER_OPEN.sub("", text)
+    assert SPACE_BEFORE_CLOSE.sub("", text) == OLD_BEFORE_CLOSE.sub("", text)
+    assert SPACE_AFTER_OPEN.sub("", text) == OLD_AFTER_OPEN.sub("", text)
 
 
 @settings(max_examples=500, deadline=None)
 @given(MARKS)
 def test_clean_text_without_a_space_by_a_mark_needs_no_substitution(text: str) -> None:
     clean = " ".join(text.split())  # what clean_text gives: one space a run
-    if not _SPACE_BY_MARK.search(clean):
+    if not SPACE_BY_MARK.search(clean):
         assert OLD_AFTER_OPEN.sub("", OLD_BEFORE_CLOSE.sub("", clean)) == clean
 
 
@@ -237,12 +237,12 @@ def _table_rows_as_first_written(table: LexborNode) -> tuple[list[str], list[dic
     if not rows:
         return [], []
     header_row = next((row for row in rows if row.css_first("th")), rows[0])
-    headers = [(text_of(cell) or "").lower() for cell in _cells(header_row)]
+    headers = [(text_of(cell) or "").lower() for cell in row_cells(header_row)]
     body = []
     for row in rows:
         if row == header_row or (row.css_first("th") and not row.css_first("td")):
             continue
-        cells = _cells(row)
+        cells = row_cells(row)
         body.append({headers[i]: cell.mem_id for i, cell in enumerate(cells) if i < len(headers)})
     return headers, body
 

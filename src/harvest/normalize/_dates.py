@@ -81,7 +81,7 @@ def _year(m: re.Match[str]) -> str | None:
 
 
 # In priority order: when two forms match at the same position, the first wins.
-_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...] = (
+FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...] = (
     (_YMD, _full),
     (_COMPACT, _full),
     (_US_MDY, _full),
@@ -114,15 +114,15 @@ def parse_date(text: str | None) -> str | None:
     # A date right at the start (the usual "Aug 15, 2004") wins outright: no form can
     # match earlier, and the first form in priority order that matches there wins
     # the tie. Anchored tries fail fast; searching all forms scans the whole text.
-    for pattern, build in _FORMS:
+    for pattern, build in FORMS:
         m = pattern.match(text)
         if m:
             return build(m)
     best: tuple[int, int, re.Match[str]] | None = None
-    for rank, (pattern, _build) in enumerate(_FORMS):
+    for rank, (pattern, _build) in enumerate(FORMS):
         m = pattern.search(text)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), rank, m)
     if best is None:
         return None
-    return _FORMS[best[1]][1](best[2])
+    return FORMS[best[1]][1](best[2])

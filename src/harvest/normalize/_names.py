@@ -16,28 +16,28 @@ from dataclasses import dataclass
 
 from harvest.normalize._text import clean_text
 
-_SUFFIX = re.compile(
+SUFFIX = re.compile(
     r"(?:jr|sr|ii|iii|iv|esq|ph\.?\s?d|m\.?\s?d|j\.?\s?d|m\.?\s?p\.?\s?h|m\.?\s?b\.?\s?a)\.?",
     re.IGNORECASE,
 )
 _EDITOR_TOKEN = re.compile(r"\(?\s*(?:eds?\.?|editors?)\s*\)?", re.IGNORECASE)
-_EDITOR_PAREN = re.compile(r"\s*\(\s*(?:eds?\.?|editors?)\s*\)", re.IGNORECASE)
-_LEADS = re.compile(
+EDITOR_PAREN = re.compile(r"\s*\(\s*(?:eds?\.?|editors?)\s*\)", re.IGNORECASE)
+LEADS = re.compile(
     r"(?:\s*(?:edited\s+by|editors?\s*:|eds?\.\s*:|(?:written\s+)?by\b\s*:?"
     r"|authors?\s*:|contributors?\s*:)\s*)*",
     re.IGNORECASE,
 )
-_EDITOR_LABEL = re.compile(r"edited|editor|eds?\.", re.IGNORECASE)
-_ET_AL = re.compile(r"(?:,\s*|\s+)et\.?\s+al\.?\s*$", re.IGNORECASE)
-_SEPARATORS = re.compile(
+EDITOR_LABEL = re.compile(r"edited|editor|eds?\.", re.IGNORECASE)
+ET_AL = re.compile(r"(?:,\s*|\s+)et\.?\s+al\.?\s*$", re.IGNORECASE)
+SEPARATORS = re.compile(
     r"\s*;\s*|\s*&\s*|,?\s+and\s+|,?\s+with\s+(?:contributions?\s+(?:from|by)\s+)?",
     re.IGNORECASE,
 )
 # What a separator, of any kind, cannot do without: looked for before splitting, as
-# _SEPARATORS tries its four forms at every position of the line.
-_SEPARATOR_HINT = re.compile(r"[;&]|\s(?:and|with)\s", re.IGNORECASE)
+# SEPARATORS tries its four forms at every position of the line.
+SEPARATOR_HINT = re.compile(r"[;&]|\s(?:and|with)\s", re.IGNORECASE)
 _CONNECTOR = re.compile(r"(?:and|with|by|et\.?\s*al\.?)", re.IGNORECASE)
-_LEADING_JUNK = re.compile(r"^(?:[^\w]|_)+")
+LEADING_JUNK = re.compile(r"^(?:[^\w]|_)+")
 _TRAILING_JUNK = re.compile(r"(?:[^\w)]|_)+$")
 _INITIALS = re.compile(r"(?:\w\.)+")
 _MAX_NAME_LENGTH = 300  # longer "names" are junk, not people
@@ -51,18 +51,18 @@ class AuthorList:
     role: str  # "author" or "editor"
 
 
-def _strip_edges(text: str) -> str:
+def strip_edges(text: str) -> str:
     """Remove punctuation around a name, keeping initials' and suffixes' dots."""
     if text and text[0].isalnum() and text[-1].isalnum():
         return text  # nothing to strip (the usual case): junk is what is not alphanumeric
-    text = _LEADING_JUNK.sub("", text)
+    text = LEADING_JUNK.sub("", text)
     previous = None
     while text != previous:
-        previous, text = text, _strip_tail(text)
+        previous, text = text, strip_tail(text)
     return text
 
 
-def _strip_tail(text: str) -> str:
+def strip_tail(text: str) -> str:
     junk = _TRAILING_JUNK.search(text)
     if junk:
         core = text[: junk.start()]
@@ -76,20 +76,20 @@ def _strip_tail(text: str) -> str:
 def _keeps_dot(core: str) -> bool:
     """Whether a final "." belongs to the name: an initial ("D.") or a suffix ("Jr.")."""
     last = core[max(core.rfind(" "), core.rfind(",")) + 1 :] + "."
-    return bool(_INITIALS.fullmatch(last) or _SUFFIX.fullmatch(last))
+    return bool(_INITIALS.fullmatch(last) or SUFFIX.fullmatch(last))
 
 
-def _invert(parts: list[str]) -> str:
+def invert(parts: list[str]) -> str:
     """Join comma-separated parts of one name, turning "Last, First" around."""
     if len(parts) < 2:
         return ", ".join(parts)  # nothing to turn around
-    main = [p for p in parts if not _SUFFIX.fullmatch(p)]
-    suffixes = [p for p in parts if _SUFFIX.fullmatch(p)]
+    main = [p for p in parts if not SUFFIX.fullmatch(p)]
+    suffixes = [p for p in parts if SUFFIX.fullmatch(p)]
     if len(main) != 2 or parts[0] != main[0]:
         return ", ".join(parts)
     family, given = main
     words = given.split(" ")
-    if len(words) > 1 and _SUFFIX.fullmatch(words[-1]):
+    if len(words) > 1 and SUFFIX.fullmatch(words[-1]):
         given, suffixes = " ".join(words[:-1]), [words[-1], *suffixes]
     return ", ".join([f"{given} {family}", *suffixes])
 
@@ -109,28 +109,28 @@ def person_name(text: str | None) -> str | None:
     cleaned = clean_text(text)
     if cleaned is None or len(cleaned) > _MAX_NAME_LENGTH:
         return None
-    parts = [_strip_edges(p.strip()) for p in cleaned.split(",")]
-    name = _strip_edges(_invert([p for p in parts if p]))
+    parts = [strip_edges(p.strip()) for p in cleaned.split(",")]
+    name = strip_edges(invert([p for p in parts if p]))
     return name if any(c.isalpha() for c in name) else None
 
 
-def _strip_role(text: str) -> tuple[str, bool]:
+def strip_role(text: str) -> tuple[str, bool]:
     """Remove byline labels and editor markers; say whether editors were marked."""
     editor = False
-    lead = _LEADS.match(text)
+    lead = LEADS.match(text)
     if lead and lead.group():
-        editor = _EDITOR_LABEL.search(lead.group()) is not None
+        editor = EDITOR_LABEL.search(lead.group()) is not None
         text = text[lead.end() :]
     count = 0
     if "(" in text:  # both need it; most lines have neither
-        text, count = _EDITOR_PAREN.subn("", text)
+        text, count = EDITOR_PAREN.subn("", text)
     if _may_end_with_et_al(text):
-        text = _ET_AL.sub("", text)
+        text = ET_AL.sub("", text)
     return text, editor or count > 0
 
 
 def _may_end_with_et_al(text: str) -> bool:
-    """Whether _ET_AL may match: its last letters, before spaces and a dot, are "al"."""
+    """Whether ET_AL may match: its last letters, before spaces and a dot, are "al"."""
     return text.rstrip().rstrip(".")[-2:].lower() == "al"
 
 
@@ -142,7 +142,7 @@ def _merge_suffixes(segments: list[str]) -> tuple[list[str], bool]:
         segment = raw.strip()
         if _EDITOR_TOKEN.fullmatch(segment):
             editor = True
-        elif names and _SUFFIX.fullmatch(segment):
+        elif names and SUFFIX.fullmatch(segment):
             names[-1] = f"{names[-1]}, {segment}"
         elif segment and not _CONNECTOR.fullmatch(segment):
             names.append(segment)
@@ -164,9 +164,9 @@ def parse_author_list(text: str | None) -> AuthorList | None:
     cleaned = clean_text(text)
     if cleaned is None:
         return None
-    body, editor = _strip_role(cleaned)
+    body, editor = strip_role(cleaned)
     names: list[str] = []
-    parts = _SEPARATORS.split(body) if _SEPARATOR_HINT.search(body) else [body]
+    parts = SEPARATORS.split(body) if SEPARATOR_HINT.search(body) else [body]
     for part in parts:
         merged, marked = _merge_suffixes(part.split(","))
         editor = editor or marked

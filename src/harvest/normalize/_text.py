@@ -52,10 +52,10 @@ def clean_text(text: str | None) -> str | None:
     if not isinstance(text, str):
         return None
     plain = _clean_plain(text)
-    return (plain or None) if plain is not None else _clean_full(text)
+    return (plain or None) if plain is not None else clean_full(text)
 
 
-def _clean_full(text: str) -> str | None:
+def clean_full(text: str) -> str | None:
     """``clean_text`` the long way, for any text."""
     for _ in range(_MAX_PASSES):
         cleaned = _clean_once(text)

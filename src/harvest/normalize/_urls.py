@@ -124,22 +124,22 @@ def normal_url(url: str | None) -> str | None:
         return None
     # Most links are normal already (a path on a site, without query, fragment or
     # space): that is checked for ~1 µs, where the full path takes ~4 µs.
-    if _is_normal(url):
+    if is_normal(url):
         return url
     # Pages repeat the same links (navigation, people, topics): remember answers. A few
     # thousand hold those; more only holds one-off publication URLs, and costs memory
     # in every process (~0.3 KB an entry: 16,384 entries made a reparse's workers grow
     # by 5 MiB each between 10,000 and 50,000 pages).
-    return _normal(url)
+    return normal(url)
 
 
-def _is_normal(url: str) -> bool:
-    """True when ``_normal(url) == url`` is known without computing it.
+def is_normal(url: str) -> bool:
+    """True when ``normal(url) == url`` is known without computing it.
 
-    That holds for ``origin + path`` where ``_normal`` leaves the origin (scheme
+    That holds for ``origin + path`` where ``normal`` leaves the origin (scheme
     and netloc) as it is, and the path has nothing it changes: no query or fragment
     to edit or drop, no whitespace to encode or strip (the test suite holds this to
-    ``_normal`` with Hypothesis). False: not known.
+    ``normal`` with Hypothesis). False: not known.
     """
     if not url.startswith(("https://", "http://")):
         return False
@@ -151,12 +151,13 @@ def _is_normal(url: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _is_normal_origin(origin: str) -> bool:
-    """Whether ``_normal`` leaves ``origin`` (scheme://netloc, no path) as it is."""
-    return _normal(origin + "/") == origin + "/"
+    """Whether ``normal`` leaves ``origin`` (scheme://netloc, no path) as it is."""
+    return normal(origin + "/") == origin + "/"
 
 
 @lru_cache(maxsize=4096)
-def _normal(url: str) -> str | None:
+def normal(url: str) -> str | None:
+    """``normal_url`` computed in full, without its shortcut (answers remembered)."""
     parts = _split(url)
     if parts is None or parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return None

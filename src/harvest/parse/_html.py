@@ -27,12 +27,12 @@ _MARKUP = re.compile(rb"<(!doctype|html|head|body|div|p|a|main|title)[\s>]", re.
 # Each starts with the space it removes, then looks behind it: the regex engine jumps
 # from space to space. (Written "(?<=\S) +(?=…)" they try every position of a text,
 # ~10 µs a paragraph.) The first space of a run, after a non-space, and the rest:
-_SPACE_BEFORE_CLOSE = re.compile(r" (?<=\S ) *(?=[.,;:!?%)\]}’”](?:\s|$))")
+SPACE_BEFORE_CLOSE = re.compile(r" (?<=\S ) *(?=[.,;:!?%)\]}’”](?:\s|$))")
 # The first space of a run after an opening mark, and the rest, before a non-space:
-_SPACE_AFTER_OPEN = re.compile(r" (?<=[(\[{“‘] ) *(?=\S)")
+SPACE_AFTER_OPEN = re.compile(r" (?<=[(\[{“‘] ) *(?=\S)")
 # What either of the two needs to find anything in clean text (one space a run): a
 # space before a closing mark or after an opening one, looked for in one scan first.
-_SPACE_BY_MARK = re.compile(r" (?:[.,;:!?%)\]}’”]|(?<=[(\[{“‘] ))")
+SPACE_BY_MARK = re.compile(r" (?:[.,;:!?%)\]}’”]|(?<=[(\[{“‘] ))")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # What a parser may read from anywhere in a page, outside its content as well: a block
 # holding one of these is never site chrome.
@@ -163,8 +163,8 @@ def text_of(node: LexborNode | None) -> str | None:
     text = clean_text(node.text(deep=True, separator=" ", strip=False))
     if text is None:
         return None
-    if _SPACE_BY_MARK.search(text):
-        text = _SPACE_AFTER_OPEN.sub("", _SPACE_BEFORE_CLOSE.sub("", text))
+    if SPACE_BY_MARK.search(text):
+        text = SPACE_AFTER_OPEN.sub("", SPACE_BEFORE_CLOSE.sub("", text))
     return text
 
 
@@ -305,7 +305,7 @@ def table_rows(table: LexborNode) -> tuple[list[str], list[dict[str, LexborNode]
     has_th = [first_element(row, "th") is not None for row in rows]
     header_th = any(has_th)
     header_row = rows[has_th.index(True)] if header_th else rows[0]
-    headers = [(text_of(cell) or "").lower() for cell in _cells(header_row)]
+    headers = [(text_of(cell) or "").lower() for cell in row_cells(header_row)]
     # A row equal to the header row is skipped: the same node or the same HTML (what
     # LexborNode's == compares). Only a row that has a <th> exactly when the header row
     # has one can serialize the same; the header row's HTML is serialized once, if asked.
@@ -321,7 +321,7 @@ def table_rows(table: LexborNode) -> tuple[list[str], list[dict[str, LexborNode]
                 header_html = header_row.html
             if row.html == header_html:
                 continue
-        cells = _cells(row)
+        cells = row_cells(row)
         body.append({headers[i]: cell for i, cell in enumerate(cells) if i < len(headers)})
     return headers, body
 
@@ -348,5 +348,6 @@ def tables_with_headers(
             yield table, rows
 
 
-def _cells(row: LexborNode) -> list[LexborNode]:
+def row_cells(row: LexborNode) -> list[LexborNode]:
+    """The ``<td>`` and ``<th>`` children of a table row, in order."""
     return [child for child in row.iter() if child.tag in ("td", "th")]

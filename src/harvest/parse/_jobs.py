@@ -25,7 +25,13 @@ from typing import Any
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
 from harvest.parse import parse_page
-from harvest.parse._pool import ParseWorkers, WorkerGoneError, WorkerTimeoutError, worker_init
+from harvest.parse._pool import (
+    Handler,
+    ParseWorkers,
+    WorkerGoneError,
+    WorkerTimeoutError,
+    worker_init,
+)
 
 log = logging.getLogger("harvest")
 
@@ -200,11 +206,14 @@ class Parser:
     or one exits, parsing goes on inline, with a warning: a run never fails for it.
     """
 
-    def __init__(self, workers: int = 0, timeout_s: float | None = None) -> None:
+    def __init__(
+        self, workers: int = 0, timeout_s: float | None = None, *, handler: Handler = parse_job
+    ) -> None:
+        """``handler`` is what the workers run on each job (``parse_job``; tests give others)."""
         self.workers = workers
         self.timeout_s = timeout_s
         self._pool: ParseWorkers | None = (
-            ParseWorkers(workers, parse_job, context=forkserver(), nice=WORKER_NICE)
+            ParseWorkers(workers, handler, context=forkserver(), nice=WORKER_NICE)
             if workers > 0
             else None
         )
@@ -214,6 +223,16 @@ class Parser:
     def pooled(self) -> bool:
         """True while pages go to worker processes (or will, once they are up)."""
         return self._pool is not None
+
+    @property
+    def booting(self) -> bool:
+        """True while the worker processes start (urgent pages are parsed inline, others wait)."""
+        return self._ready is not None and not self._ready.done()
+
+    @property
+    def worker_pids(self) -> tuple[int, ...]:
+        """The process ids of the workers; () when parsing is inline."""
+        return self._pool.pids if self._pool is not None else ()
 
     async def parse(self, job: ParseJob, *, urgent: bool = False) -> ParseResult:
         """The page's result; ``urgent`` pages do not wait for the workers to be up."""

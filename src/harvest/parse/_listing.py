@@ -40,7 +40,7 @@ _ANY_DESCRIPTION = ", ".join(DESCRIPTION_SELECTORS)
 NEXT_SELECTORS = (".pagination li.next a[href]", "a[rel~=next][href]", "link[rel~=next][href]")
 _FEATURED_CLASS = re.compile(r"\bfeature(d)?\b|topic-featured|pubs-intro")
 # Lists outside the page's own content: navigation, related items, footer.
-_OUTSIDE = "header, footer, nav, #related, .related-resources, .additional-info"
+OUTSIDE = "header, footer, nav, #related, .related-resources, .additional-info"
 
 
 class ListingPage(PageParser):
@@ -77,7 +77,7 @@ class ListingPage(PageParser):
         return self.pick("entries", ("dom teaser lists", self._dom_entries)) or []
 
     def _dom_entries(self) -> list[Fields]:
-        outside = {node.mem_id for area in self.tree.css(_OUTSIDE) for node in area.css("li")}
+        outside = {node.mem_id for area in self.tree.css(OUTSIDE) for node in area.css("li")}
         seen: set[tuple[str, bool]] = set()
         entries: list[Fields] = []
         for item in self._items():

@@ -166,6 +166,12 @@ class ParseWorkers:
             self._links.append(link)
 
     @property
+    def pids(self) -> tuple[int, ...]:
+        """The process ids of the workers started (a replaced one gives its place)."""
+        with self._lock:
+            return tuple(process.pid for process, _ in self._started if process.pid is not None)
+
+    @property
     def alive(self) -> bool:
         """True while some worker takes jobs, or one is being replaced."""
         return bool(self._replacing) or any(not link.lost for link in self._links)

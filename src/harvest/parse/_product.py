@@ -46,24 +46,24 @@ _BOILERPLATE = re.compile(
 )
 _FORMAT_WORDS = re.compile(r"\s*\b(file|format|download|ebook)\b\s*", re.I)
 _PAGES = re.compile(r"(\d[\d,]*)\s*(?:pages?|pp\.?)\b", re.I)
-_SPONSOR = re.compile(
+SPONSOR = re.compile(
     r"\b(?:sponsored|funded|supported|commissioned)\s+by\s+(?:the\s+)?(.+?)"
     r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)",
     re.I,
 )
-_FUNDED = re.compile(r"\bfunding\b.*?\bwas provided by\s+(?:the\s+)?(.+?)\s*\.?\s*$", re.I)
-_CONDUCTED = re.compile(
+FUNDED = re.compile(r"\bfunding\b.*?\bwas provided by\s+(?:the\s+)?(.+?)\s*\.?\s*$", re.I)
+CONDUCTED = re.compile(
     r"\bconducted\s+(?:within|by|in)\s+(?:the\s+)?(.+?)(?:\s+of\s+(?:the\s+)?(RAND\s[^.]+?))?"
     r"\s*\.?\s*$",
     re.I,
 )
-_SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
+SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
 # A word every match of each pattern above begins with: the indicia sentences are
 # searched from it (``search_from_words``), or not at all without it.
-_SPONSOR_WORDS = ("sponsored", "funded", "supported", "commissioned")
-_FUNDED_WORDS = ("funding",)
-_CONDUCTED_WORDS = ("conducted",)
-_SERIES_WORDS = ("part of the",)
+SPONSOR_WORDS = ("sponsored", "funded", "supported", "commissioned")
+FUNDED_WORDS = ("funding",)
+CONDUCTED_WORDS = ("conducted",)
+SERIES_WORDS = ("part of the",)
 _CLAUSES = re.compile(r"(?<=\.)\s+")
 _FILE_LINK = re.compile(r"\.(pdf|epub|mobi|zip)$", re.I)
 
@@ -226,10 +226,10 @@ class ProductPage(PublicationPage):
     def sponsor(self) -> str | None:
         return self.pick(
             "sponsor",
-            ("dom indicia sentence", lambda: _match(_SPONSOR, _SPONSOR_WORDS, self.indicia)),
+            ("dom indicia sentence", lambda: _match(SPONSOR, SPONSOR_WORDS, self.indicia)),
             (
                 "dom indicia funding sentence",
-                lambda: _match(_FUNDED, _FUNDED_WORDS, self.indicia),
+                lambda: _match(FUNDED, FUNDED_WORDS, self.indicia),
             ),
         )
 
@@ -245,10 +245,10 @@ class ProductPage(PublicationPage):
 
     def _conducted(self, group: int) -> str | None:
         for sentence in self.indicia:
-            if first_word(sentence, _CONDUCTED_WORDS) is None:  # no clause of it can match
+            if first_word(sentence, CONDUCTED_WORDS) is None:  # no clause of it can match
                 continue
             for clause in _CLAUSES.split(sentence):
-                match = search_from_words(_CONDUCTED, clause, _CONDUCTED_WORDS)
+                match = search_from_words(CONDUCTED, clause, CONDUCTED_WORDS)
                 if match and match.group(group):
                     return clean_text(match.group(group))
         return None
@@ -256,7 +256,7 @@ class ProductPage(PublicationPage):
     def series(self) -> str | None:
         return self.pick(
             "series",
-            ("dom indicia sentence", lambda: _match(_SERIES, _SERIES_WORDS, self.indicia)),
+            ("dom indicia sentence", lambda: _match(SERIES, SERIES_WORDS, self.indicia)),
             ("dom document details", lambda: self.details.get("series") or None),
         )
 
