@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from harvest._constants import CONFIG_FILE, DEFAULT_USER_AGENT
-from harvest.errors import ConfigError, HarvestError
+from harvest.errors import ConfigError, HarvestError, RunOutcome
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
     from harvest.config._loader import Loaded
     from harvest.config._settings import Settings
-    from harvest.run._runner import RunResult, StopRequest
+    from harvest.run._result import RunResult
+    from harvest.run._runner import StopRequest
 
 from harvest.cli._common import (
     EXIT_DRIFT,
@@ -254,7 +255,7 @@ def crawl(
     with Progress(console) as progress:
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
-    exported = result.manifest.get("outcome") != "complete" or _refresh_exports(settings)
+    exported = result.manifest.get("outcome") != RunOutcome.COMPLETE or _refresh_exports(settings)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.drift and settings.fail_on_drift:

@@ -18,35 +18,42 @@ import contextlib
 import hashlib
 import logging
 import os
-import secrets
 import time
-from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from harvest._version import __version__
 from harvest.archive import WarcArchive, replay_transport
 from harvest.config._settings import Settings
 from harvest.contract._drift import compare as compare_runs
-from harvest.errors import FetchError, WriteError
-from harvest.fetch import SKIPPED_OUTCOMES, FetchedPage, Fetcher
-from harvest.models import SCHEMA_VERSION, ErrorRecord, Stage, utc_text
+from harvest.errors import (
+    SKIPPED_FETCHES,
+    FetchError,
+    FetchOutcome,
+    PageOutcome,
+    ParseOutcome,
+    RunOutcome,
+    WriteError,
+)
+from harvest.fetch import FetchedPage, Fetcher
+from harvest.manifest import ArchiveFiles, Manifest, Politeness, Timings
+from harvest.models import ErrorRecord, Stage, utc_text
 from harvest.normalize import canonical_url
-from harvest.parse._jobs import CONTENT_FIELDS, ParseJob, Parser
+from harvest.parse._jobs import ParseJob, Parser
 from harvest.run._configure import crawl_plan, fetch_config
 from harvest.run._discovery import Entry
 from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, is_listing, seed_origins
+from harvest.run._manifest import run_manifest
 from harvest.run._recovery import recover, recover_dead_runs
+from harvest.run._result import RunResult, new_run_id
 from harvest.run._schedule import Visit
 from harvest.run._sitemap_hints import SitemapReport, read_sitemaps
+from harvest.run._stats import RunStats
 from harvest.state import PageState, PageUpdate, RunLock, State
 from harvest.state._store import WalkState
-from harvest.write import FILES, RunWriter
+from harvest.write import RunWriter
 
 log = logging.getLogger("harvest")
 
@@ -72,76 +79,7 @@ class StopRequest:
         self.requested.set()
 
 
-@dataclass
-class RunStats:
-    """What a run did with its pages, for the manifest.
-
-    Each page ends in one outcome: ``new``, ``updated`` or ``unchanged`` (it gave
-    a record), ``removed`` (it answered 404 or 410 after giving records before),
-    ``skipped``, ``fetch_failed`` or ``parse_failed``; ``duplicates`` (a URL
-    reached again through a redirect) are not pages.
-    """
-
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    outcomes: Counter[str] = field(default_factory=Counter)
-    failures: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    kinds: Counter[str] = field(default_factory=Counter)
-    filled: dict[str, Counter[str]] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
-    parse_s: float = 0.0
-
-    @property
-    def pages(self) -> int:
-        return sum(self.outcomes[key] for key in _PAGE_OUTCOMES)
-
-    @property
-    def error_rate(self) -> float:
-        failed = sum(self.outcomes[key] for key in _FAILED)
-        return failed / self.pages if self.pages else 0.0
-
-    def saw_record(self, page_kind: str, filled: tuple[str, ...]) -> None:
-        self.kinds[page_kind] += 1
-        self.filled.setdefault(page_kind, Counter()).update(filled)
-
-    def coverage(self) -> dict[str, dict[str, Any]]:
-        """Per page kind: records seen (emitted or unchanged) and each field's share filled."""
-        return {
-            kind: {
-                "records": count,
-                "fields": {
-                    name: round(self.filled[kind][name] / count, 4) for name in CONTENT_FIELDS[kind]
-                },
-            }
-            for kind, count in sorted(self.kinds.items())
-        }
-
-
-_FAILED = ("fetch_failed", "parse_failed")
-_CHANGES = ("new", "updated", "unchanged")
-_PAGE_OUTCOMES = (*_CHANGES, "removed", "skipped", *_FAILED)
 _SYNC_EVERY_S = 2.0  # how often output files are fsynced (a crash loses at most this)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """Where a run wrote and what it counted."""
-
-    run_dir: Path
-    manifest: dict[str, Any]
-    error_rate: float
-    interrupted: str | None = None
-
-    @property
-    def drift(self) -> list[dict[str, Any]]:
-        """The drift alarms raised against the last complete run (see harvest.contract._drift)."""
-        alarms: list[dict[str, Any]] = self.manifest.get("drift", {}).get("alarms", [])
-        return alarms
-
-
-def new_run_id() -> str:
-    """Sortable and unique: UTC time plus a random suffix."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 async def crawl(
@@ -205,32 +143,33 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
             manifest = run.manifest(fetcher, recovered)
             if archive is not None:
                 archive.close()  # on disk before the manifest names its files
-                manifest["archive"] = {
-                    "dir": str(archive.directory),
-                    "files": [path.name for path in archive.paths],
-                }
+                files = [path.name for path in archive.paths]
+                manifest = manifest.with_fields(
+                    archive=ArchiveFiles(dir=str(archive.directory), files=files)
+                )
         previous = state.last_run(settings.config_digest)
         drift = compare_runs(
-            manifest, previous.manifest if previous else None, settings.drift_points
+            manifest.to_json(), previous.manifest if previous else None, settings.drift_points
         )
-        manifest["drift"] = drift
+        manifest = manifest.with_fields(drift=drift)
         for alarm in drift["alarms"]:
             details = {key: value for key, value in alarm.items() if key != "message"}
             log.warning("drift: %s", alarm["message"], extra={"event": "drift", **details})
-        run_dir = run.writer.commit(manifest, latest=manifest["outcome"] == "complete")
+        written = manifest.to_json()
+        run_dir = run.writer.commit(written, latest=manifest.outcome == RunOutcome.COMPLETE)
     except BaseException:
         run.writer.close()
         # What it checkpointed is published now (or by the next run if this fails too).
         row = state.run(run_id)
         if row is not None:
             with contextlib.suppress(Exception):
-                recover(state, row, by=run_id, outcome="failed")
+                recover(state, row, by=run_id, outcome=RunOutcome.FAILED)
         raise
     finally:
         run.parser.close()
-    outcome = manifest["outcome"]
-    done = outcome == "complete"
-    state.end_run(run_id, outcome, manifest["finished_at"], manifest, pass_done=done)
+    outcome = manifest.outcome
+    done = outcome == RunOutcome.COMPLETE
+    state.end_run(run_id, outcome, written["finished_at"], written, pass_done=done)
     log.info(
         "run %s ended: %s",
         run_id,
@@ -239,11 +178,11 @@ async def _crawl(run: _Run, transport: httpx.AsyncBaseTransport | None) -> RunRe
             "event": "run_end",
             "run_id": run_id,
             "outcome": outcome,
-            "pages": manifest["counts"]["pages"],
-            "error_rate": manifest["error_rate"],
+            "pages": manifest.counts.pages,
+            "error_rate": manifest.error_rate,
         },
     )
-    return RunResult(run_dir, manifest, run.stats.error_rate, run.interrupted)
+    return RunResult(run_dir, written, run.stats.error_rate, run.interrupted)
 
 
 @contextlib.contextmanager
@@ -396,7 +335,7 @@ class _Run:
         except Exception as exc:  # a bug must not kill the worker, nor the run
             log.exception("internal error on %s", request.url)
             reason = f"internal error: {type(exc).__name__}: {exc}"
-            self._fail(request.url, "fetch", reason, None, "internal_error", None)
+            self._fail(request.url, "fetch", reason, None, ParseOutcome.INTERNAL_ERROR, None)
             return False
 
     def _done(self, request: Request) -> None:
@@ -445,13 +384,14 @@ class _Run:
                 claim=lambda target: self.frontier.claim(request, target),
             )
         except FetchError as exc:
-            if exc.outcome == "duplicate":
+            if exc.outcome == FetchOutcome.DUPLICATE:
                 self._duplicate(request.url)  # redirected to a URL fetched under its own name
                 return None
-            outcome = "removed" if emitted and exc.status in (404, 410) else exc.outcome
+            gone = emitted and exc.status in (404, 410)
+            outcome = PageOutcome.REMOVED if gone else exc.outcome
             self._fail(request.url, "fetch", str(exc), exc.status, outcome, exc.attempts)
             return None
-        self.stats.outcomes["fetched"] += 1
+        self.stats.fetched += 1
         digest = hashlib.sha256(page.body).hexdigest()
         if emitted and (page.status == 304 or (not full and emitted.content_sha256 == digest)):
             self._unchanged(request, emitted, page)
@@ -495,19 +435,19 @@ class _Run:
             if result.bug:
                 log.error("parser failed on %s: %s", url, reason)
             outcome = (
-                "parser_bug"
+                ParseOutcome.PARSER_BUG
                 if result.bug
-                else "parse_timeout"
+                else ParseOutcome.PARSE_TIMEOUT
                 if result.timed_out
-                else "parse_error"
+                else ParseOutcome.PARSE_ERROR
             )
             if page.status == 200:
-                self.stats.outcomes["empty_pages"] += 1  # answered, gave nothing: drift
+                self.stats.empty_pages += 1  # answered, gave nothing: drift
             self._fail(url, "parse", reason, page.status, outcome, page.attempts, request.url)
             return
         if result.line is not None:
             self.writer.write_line(result.kind, result.line)
-        change = result.change or "unchanged"
+        change = PageOutcome(result.change or PageOutcome.UNCHANGED)
         self.stats.outcomes[change] += 1
         self.stats.saw_record(result.page_kind, result.filled)
         update = _validators(page) | {
@@ -528,7 +468,9 @@ class _Run:
             walk = self._discover(request, entries, result.next_page, parsed=True)
         else:
             self._follow(result.links, request)
-            visit = {"new": Visit.FIRST, "updated": Visit.CHANGED}.get(change, Visit.UNCHANGED)
+            visit = {PageOutcome.NEW: Visit.FIRST, PageOutcome.UPDATED: Visit.CHANGED}.get(
+                change, Visit.UNCHANGED
+            )
             known = self.state.page(request.url)
             interval = known.interval_s if known and previous is not None else None
             update |= self.frontier.schedule(request.url, visit, interval, result.published)
@@ -556,7 +498,7 @@ class _Run:
 
     def _unchanged(self, request: Request, known: PageState, page: FetchedPage) -> None:
         """A page as last emitted (304, or the same body): no record, its known links followed."""
-        self.stats.outcomes["unchanged"] += 1
+        self.stats.outcomes[PageOutcome.UNCHANGED] += 1
         if known.kind is not None:
             self.stats.saw_record(known.kind, known.filled)
         update = _validators(page) | {
@@ -571,11 +513,12 @@ class _Run:
             self._follow(known.links, request)
             schedule = self.frontier.schedule
             update |= schedule(request.url, Visit.UNCHANGED, known.interval_s, known.published)
-        self._finish(request.url, "unchanged", PageUpdate(**update), also=page.final_url, walk=walk)
+        update_ = PageUpdate(**update)
+        self._finish(request.url, PageOutcome.UNCHANGED, update_, also=page.final_url, walk=walk)
 
     def _duplicate(self, url: str) -> None:
-        self.stats.outcomes["duplicates"] += 1
-        self._finish(url, "duplicate")
+        self.stats.duplicates += 1
+        self._finish(url, FetchOutcome.DUPLICATE)
 
     def _fail(
         self,
@@ -588,18 +531,19 @@ class _Run:
         request_url: str | None = None,
     ) -> None:
         event = {"url": url, "outcome": outcome, "status": status, "attempts": attempts}
-        if outcome == "removed":
+        if outcome == PageOutcome.REMOVED:
             log.info("removed %s: %s", url, reason, extra={"event": "page_removed", **event})
-            self.stats.outcomes["removed"] += 1
+            self.stats.outcomes[PageOutcome.REMOVED] += 1
             self.stats.removed.append(url)
-        elif outcome in SKIPPED_OUTCOMES:
+        elif outcome in SKIPPED_FETCHES:
             log.info("skipped %s: %s", url, reason, extra={"event": "page_skipped", **event})
-            self.stats.outcomes["skipped"] += 1
+            self.stats.outcomes[PageOutcome.SKIPPED] += 1
             self.stats.skipped[outcome] += 1
         else:
-            failed = {"event": f"{stage}_failed", **event}
-            log.warning("%s failed for %s: %s", stage, url, reason, extra=failed)
-            self.stats.outcomes[f"{stage}_failed"] += 1
+            failed = PageOutcome.FETCH_FAILED if stage == "fetch" else PageOutcome.PARSE_FAILED
+            extra = {"event": failed.value, **event}
+            log.warning("%s failed for %s: %s", stage, url, reason, extra=extra)
+            self.stats.outcomes[failed] += 1
             self.stats.failures[outcome] += 1
         at = datetime.now(UTC)
         self.writer.write(
@@ -613,11 +557,11 @@ class _Run:
                 at=at,
             )
         )
-        removed_at = utc_text(at) if outcome == "removed" else None
+        removed_at = utc_text(at) if outcome == PageOutcome.REMOVED else None
         fields: dict[str, Any] = {}
         target = request_url or url
         if not is_listing(target):
-            gone = outcome == "removed" or outcome in SKIPPED_OUTCOMES
+            gone = outcome == PageOutcome.REMOVED or outcome in SKIPPED_FETCHES
             known = self.state.page(target)
             interval = known.interval_s if known else None
             visit = Visit.GONE if gone else Visit.FAILED
@@ -661,74 +605,59 @@ class _Run:
         if self.progress is not None:
             self.progress(self.resumed + self.finished, self.frontier.admitted)
 
-    def _outcome(self) -> str:
+    def _outcome(self) -> RunOutcome:
         """``interrupted``; ``failed`` when every page it asked for failed (the site, the
         network or the parser is down: nothing to publish as the latest); else
         ``complete``."""
         if self.interrupted:
-            return "interrupted"
+            return RunOutcome.INTERRUPTED
         stats = self.stats
-        if stats.pages and sum(stats.outcomes[key] for key in _FAILED) == stats.pages:
-            return "failed"
-        return "complete"
+        if stats.pages and stats.failed == stats.pages:
+            return RunOutcome.FAILED
+        return RunOutcome.COMPLETE
 
-    def manifest(self, fetcher: Fetcher, recovered: list[dict[str, Any]]) -> dict[str, Any]:
-        stats, settings, finished = self.stats, self.settings, datetime.now(UTC)
-        duration = (finished - stats.started_at).total_seconds()
-        config = fetch_config(settings)
-        return {
-            "run_id": self.writer.run_id,
-            "harvest_version": __version__,
-            "schema_version": SCHEMA_VERSION,
-            "outcome": self._outcome(),
-            "interrupted_by": self.interrupted,
-            "config_digest": settings.config_digest,
-            "started_at": utc_text(stats.started_at),
-            "finished_at": utc_text(finished),
-            "duration_s": round(duration, 3),
-            "seeds": list(settings.seeds),
-            "source": str(settings.replay_dir) if settings.replay_dir else "live",
-            "state": str(settings.state_file),
-            "config": self.config,
-            "full": settings.full,
-            "resumed_pages": self.resumed,
-            "plan": self.frontier.stats.summary(self.frontier.plan, self.state.unvisited())
-            | {"sitemaps": self.sitemaps.summary() if self.sitemaps else None},
-            "recovered_runs": recovered,
-            "counts": {
-                "pages": stats.pages,
-                **{key: stats.outcomes[key] for key in ("fetched", *_PAGE_OUTCOMES)},
-                "duplicates": stats.outcomes["duplicates"],
-                "empty_pages": stats.outcomes["empty_pages"],
+    def manifest(self, fetcher: Fetcher, recovered: list[dict[str, Any]]) -> Manifest:
+        stats, settings, config = self.stats, self.settings, fetch_config(self.settings)
+        return run_manifest(
+            stats,
+            self.writer,
+            outcome=self._outcome(),
+            interrupted_by=self.interrupted,
+            max_error_rate=settings.max_error_rate,
+            counts={
+                "fetched": stats.fetched,
+                **stats.page_counts(),
+                "duplicates": stats.duplicates,
+                "empty_pages": stats.empty_pages,
                 "unfinished": len(self.unfinished),
-                "records": self.writer.counts(),
                 "out_of_scope_links": self.frontier.out_of_scope,
                 "over_limit_links": self.frontier.over_limits,
             },
-            "failures": dict(sorted(stats.failures.items())),
-            "skipped": dict(sorted(stats.skipped.items())),
-            "removed_urls": stats.removed,
-            "error_rate": round(stats.error_rate, 4),
-            "max_error_rate": settings.max_error_rate,
-            "coverage": stats.coverage(),
-            "fetch": {**fetcher.stats.summary(), "host_delays_s": fetcher.host_delays()},
-            "timings_s": {
-                "fetch": round(fetcher.stats.seconds, 3),
-                "parse": round(stats.parse_s, 3),
-            },
-            "pages_per_s": round(stats.pages / duration, 2) if duration > 0 else None,
-            "politeness": {
-                "user_agent": config.user_agent,
-                "concurrency": config.concurrency,
-                "per_host_concurrency": config.per_host_concurrency,
-                "delay_s": config.delay_s,
-                "parse_workers": settings.parse_processes,
-                "allowed_hosts": sorted(config.allowed_hosts),
-                "obey_robots": config.obey_robots,
-            },
-            "unfinished_urls": self.unfinished,
-            "files": dict(FILES),
-        }
+            config_digest=settings.config_digest,
+            seeds=list(settings.seeds),
+            source=str(settings.replay_dir) if settings.replay_dir else "live",
+            state=str(settings.state_file),
+            config=self.config,
+            full=settings.full,
+            resumed_pages=self.resumed,
+            plan=self.frontier.stats.summary(self.frontier.plan, self.state.unvisited())
+            | {"sitemaps": self.sitemaps.summary() if self.sitemaps else None},
+            recovered_runs=recovered,
+            skipped=dict(sorted(stats.skipped.items())),
+            removed_urls=stats.removed,
+            fetch={**fetcher.stats.summary(), "host_delays_s": fetcher.host_delays()},
+            timings_s=Timings(fetch=round(fetcher.stats.seconds, 3), parse=round(stats.parse_s, 3)),
+            politeness=Politeness(
+                user_agent=config.user_agent,
+                concurrency=config.concurrency,
+                per_host_concurrency=config.per_host_concurrency,
+                delay_s=config.delay_s,
+                parse_workers=settings.parse_processes,
+                allowed_hosts=sorted(config.allowed_hosts),
+                obey_robots=config.obey_robots,
+            ),
+            unfinished_urls=self.unfinished,
+        )
 
 
 def _validators(page: FetchedPage) -> dict[str, Any]:

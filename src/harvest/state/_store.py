@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harvest.errors import ConfigError, WriteError
+from harvest.errors import ConfigError, RunOutcome, WriteError
 from harvest.state._stamps import read_stamp, stamp
 
 STATE_VERSION = 2
@@ -337,8 +337,8 @@ class State:
         with self._transaction():
             self.db.execute(
                 "INSERT INTO runs (run_id, started_at, outcome, config_digest, pid, out_dir)"
-                " VALUES (?, ?, 'running', ?, ?, ?)",
-                (run_id, started_at, config_digest, pid, str(out_dir)),
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, started_at, RunOutcome.RUNNING, config_digest, pid, str(out_dir)),
             )
 
     def end_run(
@@ -365,10 +365,10 @@ class State:
 
     def running(self) -> list[RunRow]:
         """Runs that started and never ended: their process died."""
-        return self._runs("WHERE outcome = 'running'")
+        return self._runs("WHERE outcome = ?", (RunOutcome.RUNNING,))
 
     def last_run(
-        self, config_digest: str, outcomes: tuple[str, ...] = ("complete",)
+        self, config_digest: str, outcomes: tuple[str, ...] = (RunOutcome.COMPLETE,)
     ) -> RunRow | None:
         """The newest run of this configuration that ended with one of ``outcomes``."""
         marks = ",".join("?" * len(outcomes))
