@@ -24,8 +24,7 @@ from harvest.normalize import canonical_url, host_of, in_scope_origin, origin_of
 from harvest.normalize._urls import Origin
 from harvest.run._discovery import Entry, last_date, next_step, order_problem
 from harvest.run._schedule import RevisitPolicy, Visit, next_visit, published_date
-from harvest.state import State, stamp
-from harvest.state._store import FrontierRow, WalkState
+from harvest.state import FrontierRow, State, WalkState, stamp
 
 log = logging.getLogger("harvest")
 

@@ -51,8 +51,7 @@ from harvest.run._result import RunResult, new_run_id
 from harvest.run._schedule import Visit
 from harvest.run._sitemap_hints import SitemapReport, read_sitemaps
 from harvest.run._stats import RunStats
-from harvest.state import PageState, PageUpdate, RunLock, State
-from harvest.state._store import WalkState
+from harvest.state import PageState, PageUpdate, RunLock, State, WalkState
 from harvest.write import RunWriter
 
 log = logging.getLogger("harvest")
