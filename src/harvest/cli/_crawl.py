@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up 
     from harvest.config._loader import Loaded
     from harvest.config._settings import Settings
     from harvest.run._result import RunResult
-    from harvest.run._runner import StopRequest
+    from harvest.run._stop import StopRequest
 
 from harvest.cli._common import (
     EXIT_DRIFT,
@@ -321,8 +321,8 @@ async def _crawl_until_signalled(
     settings: Settings, progress: ProgressCallback, loaded: Loaded
 ) -> RunResult:
     """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
-    from harvest.run._runner import StopRequest
     from harvest.run._runner import crawl as run_crawl
+    from harvest.run._stop import StopRequest
 
     stop, loop = StopRequest(), asyncio.get_running_loop()
     signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}

@@ -12,146 +12,22 @@ A run is "discover, then revisit within budget" (``docs/scheduling.md``):
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from harvest.normalize import canonical_url, host_of, in_scope_origin, origin_of
-from harvest.normalize._urls import Origin
+from harvest.normalize import canonical_url
 from harvest.run._discovery import Entry, last_date, next_step, order_problem
-from harvest.run._schedule import RevisitPolicy, Visit, next_visit, published_date
-from harvest.state import FrontierRow, State, WalkState, stamp
+from harvest.run._plan import Plan, PlanStats, WalkCount
+from harvest.run._requests import CrawlQueue, Request
+from harvest.run._schedule import Visit, next_visit, published_date
+from harvest.run._scope import Scope, is_listing
+from harvest.state import State, WalkState, stamp
 
 log = logging.getLogger("harvest")
 
-# Publication pages (products, commentary, blog posts) and listing pages on rand.org.
-PUBLICATION_PATHS = (r"/pubs/(?!.*\.html/).+\.html", r"/blog/.+\.html")
-LISTING_PATHS = (r"/topics/[^/]+\.html", r"/pubs\.html")
-_INDEX_PAGES = re.compile(r"^/pubs/[a-z_]+\.html$")
-_LISTING = re.compile(rf"^https?://[^/]+(?:{'|'.join(LISTING_PATHS)})(?:\?|$)")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which URLs a crawl may fetch: allowed hosts and path patterns."""
-
-    hosts: frozenset[str]
-    patterns: tuple[re.Pattern[str], ...]
-    origins: frozenset[Origin] = frozenset()  # non-default ports allowed: the seeds' own
-
-    @classmethod
-    def for_seeds(cls, seeds: Iterable[str]) -> Scope:
-        """The default scope: the seeds' hosts, publication and listing pages."""
-        hosts = frozenset(h for h in (host_of(s) for s in seeds) if h)
-        return cls(hosts, cls.default_patterns(), seed_origins(seeds))
-
-    @staticmethod
-    def default_patterns() -> tuple[re.Pattern[str], ...]:
-        """Publication and listing page paths on rand.org."""
-        return tuple(re.compile(f"^{p}$") for p in (*PUBLICATION_PATHS, *LISTING_PATHS))
-
-    def allows(self, url: str) -> bool:
-        path = re.sub(r"^https?://[^/]+", "", url).split("?")[0]
-        if not in_scope_origin(url, self.hosts, self.origins) or _INDEX_PAGES.match(path):
-            return False
-        return any(p.match(path) for p in self.patterns)
-
-
-def seed_origins(seeds: Iterable[str]) -> frozenset[Origin]:
-    """The seeds' origins on a port that is not their scheme's default: in scope too."""
-    found = (origin_of(seed) for seed in seeds)
-    return frozenset(o for o in found if o and o[2] != (80 if o[0] == "http" else 443))
-
-
-def is_listing(url: str) -> bool:
-    """True for a listing page's URL (a topic page, the publications index).
-
-    >>> is_listing("https://www.rand.org/topics/china.html?page=2")
-    True
-    >>> is_listing("https://www.rand.org/pubs/research_reports/RR2646.html")
-    False
-    """
-    return _LISTING.match(url) is not None
-
-
-@dataclass(frozen=True)
-class Request:
-    """A URL to fetch and how far it is from a seed.
-
-    A listing page carries its walk: ``walk`` (the walk's first page), ``whole`` (walk
-    to the end whatever it brings), ``streak`` (pages before it in a row that brought
-    nothing new) and ``floor`` (the last date of the page before, for the order check).
-    ``revisit``: a known page asked again by the schedule.
-    """
-
-    url: str
-    depth: int
-    walk: str | None = None
-    whole: bool = False
-    streak: int = 0
-    revisit: bool = False
-    floor: str | None = None
-
-    def row(self) -> tuple[str, int, str | None, bool, int, bool]:
-        """The request as the state's frontier keeps it."""
-        return (self.url, self.depth, self.walk, self.whole, self.streak, self.revisit)
-
-    @classmethod
-    def from_row(cls, row: FrontierRow) -> Request:
-        return cls(row.url, row.depth, row.walk, row.whole, row.streak, row.revisit)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a run asks: discovery's stop rule, the revisit budget and schedule, the clock."""
-
-    stop_after_known: int = 1
-    revisit_budget: int = 1500
-    policy: RevisitPolicy = field(default_factory=RevisitPolicy)
-    full: bool = False
-    clock: datetime | None = None
-
-
-@dataclass
-class WalkCount:
-    """One listing walk in a run: pages walked, entries new to the state, why it ended."""
-
-    pages: int = 0
-    new: int = 0
-    ended: str | None = None
-    disorder: str | None = None  # why it is walked whole: dates out of order
-    unchecked: int = 0  # pages answered as before (304): their order was not read again
-
-
-@dataclass
-class PlanStats:
-    """What discovery and the revisits did in a run, for the manifest."""
-
-    walks: dict[str, WalkCount] = field(default_factory=dict)
-    new_entries: int = 0
-    revisits_due: int = 0
-    revisits_asked: int = 0
-    visits: Counter[str] = field(default_factory=Counter)
-
-    def summary(self, plan: Plan, unvisited: int) -> dict[str, object]:
-        """``sweep``: the pass saw every page the state knows (a first crawl, ``--full``)."""
-        return {
-            "sweep": unvisited == 0,
-            "unvisited_known_pages": unvisited,
-            "stop_after_known": plan.stop_after_known,
-            "walks": {root: asdict(count) for root, count in self.walks.items()},
-            "new_entries": self.new_entries,
-            "revisits": {
-                "budget": None if plan.full else plan.revisit_budget,
-                "due": self.revisits_due,
-                "asked": self.revisits_asked,
-            },
-            "visits": dict(sorted(self.visits.items())),
-        }
+__all__ = ["CrawlQueue", "Frontier", "Request", "Scope", "is_listing"]
 
 
 class Frontier:
@@ -447,35 +323,3 @@ class Frontier:
         """URLs finished (recorded as done in the state): no longer held as in flight."""
         for url in urls:
             self._taken.discard(url)
-
-
-class CrawlQueue(asyncio.Queue[Request]):
-    """The requests waiting for a worker: those that ``first`` picks go ahead of the rest.
-
-    A crawl queues listing pages before publication pages (``is_listing``). The
-    next page of a listing is found only once the page before it is parsed; in a
-    plain FIFO it would wait behind the hundred publications its page linked to,
-    and the workers would run dry at the end of every listing page. Ahead of them,
-    the listing pages are walked while the publications they found keep the
-    workers busy. Within each group the order is first in, first out.
-    """
-
-    def __init__(self, first: Callable[[str], bool] = is_listing) -> None:
-        super().__init__()
-        self._first: Callable[[str], bool] = first
-        self._ahead: deque[Request] = deque()
-
-    def qsize(self) -> int:
-        return len(self._ahead) + super().qsize()
-
-    def empty(self) -> bool:
-        return not self._ahead and super().empty()
-
-    def _put(self, item: Request) -> None:
-        if self._first(item.url):
-            self._ahead.append(item)
-        else:
-            super()._put(item)
-
-    def _get(self) -> Request:
-        return self._ahead.popleft() if self._ahead else super()._get()

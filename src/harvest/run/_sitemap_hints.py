@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from harvest.errors import FetchError
 from harvest.fetch import Fetcher
 from harvest.normalize import canonical_url
-from harvest.run._frontier import Frontier, Request
+from harvest.run._frontier import Frontier
+from harvest.run._requests import Request
 from harvest.run._sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from harvest.state import stamp
 

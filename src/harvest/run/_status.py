@@ -13,7 +13,7 @@ from typing import Any
 
 from harvest.config._settings import Settings
 from harvest.run._configure import crawl_plan, fetch_config
-from harvest.run._frontier import is_listing
+from harvest.run._scope import is_listing
 from harvest.state import State
 
 
