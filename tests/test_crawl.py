@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope, is_listing
+from harvest.run._frontier import Frontier
+from harvest.run._requests import CrawlQueue, Request
+from harvest.run._scope import Scope, is_listing
 from harvest.state import State
 
 SCOPE = Scope.for_seeds(["https://www.rand.org/topics/security-cooperation.html"])

@@ -32,7 +32,7 @@ from harvest.parse._jobs import ParseJob, Parser
 from harvest.run._checkpoints import Checkpoints
 from harvest.run._configure import crawl_plan
 from harvest.run._frontier import Frontier
-from harvest.run._requests import CrawlQueue, Request
+from harvest.run._requests import Request
 from harvest.run._scope import Scope, is_listing, seed_origins
 from harvest.run._sitemap_hints import SitemapReport, read_sitemaps
 from harvest.run._stop import StopRequest
@@ -65,17 +65,16 @@ class CrawlLoop:
                 seed_origins(settings.seeds),
             ),
             state,
+            run_id=writer.run_id,
             max_pages=settings.max_pages,
             max_depth=settings.max_depth,
             plan=crawl_plan(settings),
         )
-        self.queue = CrawlQueue()
-        self.pages = Checkpoints(settings, writer, state, self.frontier, self.queue, progress)
+        self.pages = Checkpoints(writer, self.frontier, progress)
         self.stats = self.pages.stats
         self.parser = Parser(settings.parse_processes, settings.parse_timeout_s)
         self.parse_slots = asyncio.Semaphore(max(4, 8 * settings.parse_processes))
         self.background: set[asyncio.Task[None]] = set()
-        self.in_flight: set[str] = set()
         self.unfinished: list[str] = []
         self.interrupted: str | None = None
         self.config = config or {}
@@ -101,17 +100,14 @@ class CrawlLoop:
         return RunOutcome.COMPLETE
 
     async def execute(self, fetcher: Fetcher) -> None:
-        """Discover, then revisit: the queue is drained once for each."""
+        """Discover, then revisit: what the frontier asks for is drained once for each."""
         self.parser.start()
-        requests = self.frontier.start_pass(self.settings.config_digest, self.settings.seeds)
+        self.frontier.start_pass(self.settings.config_digest, self.settings.seeds)
         if self.frontier.new_pass and (self.settings.sitemaps or self.settings.robots_sitemaps):
             seeds = self.settings.seeds if self.settings.robots_sitemaps else ()
-            found, self.sitemaps = await read_sitemaps(
+            self.sitemaps = await read_sitemaps(
                 fetcher, self.frontier, self.settings.sitemaps, seeds
             )
-            requests += found
-        for request in requests:
-            self.queue.put_nowait(request)
         workers = [
             asyncio.create_task(self._work(fetcher)) for _ in range(self.settings.concurrency)
         ]
@@ -121,16 +117,13 @@ class CrawlLoop:
         ]
         try:
             if await self._drain(waits):
-                for request in self.frontier.revisits():
-                    self.queue.put_nowait(request)
+                self.frontier.revisits()
                 await self._drain(waits)
         finally:
             for task in (*workers, *self.background, *waits):
                 task.cancel()
             await asyncio.gather(*workers, *self.background, *waits, return_exceptions=True)
-        self.unfinished.extend(sorted(self.in_flight))
-        while not self.queue.empty():
-            self.unfinished.append(self.queue.get_nowait().url)
+        self.unfinished = self.frontier.unfinished()
         if self.fatal is not None:
             raise self.fatal
 
@@ -142,8 +135,8 @@ class CrawlLoop:
         self.broken.set()
 
     async def _drain(self, waits: list[asyncio.Task[Any]]) -> bool:
-        """Wait until the queue is done (True) or a stop is asked for (False)."""
-        done = asyncio.ensure_future(self.queue.join())
+        """Wait until every request asked for is done (True) or a stop is asked for (False)."""
+        done = asyncio.ensure_future(self.frontier.join())
         try:
             await asyncio.wait([done, waits[0], waits[2]], return_when=asyncio.FIRST_COMPLETED)
             if self.broken.is_set():
@@ -163,50 +156,41 @@ class CrawlLoop:
 
     async def _work(self, fetcher: Fetcher) -> None:
         while True:
-            request = await self.queue.get()
+            request = await self.frontier.next()
             if self.stop.requested.is_set():
-                self.unfinished.append(request.url)
-                self.queue.task_done()
+                self.frontier.leave(request)
                 continue
-            self.in_flight.add(request.url)
             try:
-                handed_over = await self._guarded(self._handle(fetcher, request), request)
+                await self._guarded(self._handle(fetcher, request), request)
             except asyncio.CancelledError:
-                self.queue.task_done()  # stays in flight: reported as unfinished
+                self.frontier.cut(request)
                 raise
             except WriteError as exc:
-                self.queue.task_done()  # stays in flight: reported as unfinished
+                self.frontier.cut(request)
                 self._break(exc)
                 return
-            if not handed_over:
-                self._done(request)
 
-    async def _guarded(self, step: Coroutine[Any, Any, bool | None], request: Request) -> bool:
-        """Run a step; a bug in it becomes an error record, not a dead worker. Its answer."""
+    async def _guarded(self, step: Coroutine[Any, Any, None], request: Request) -> None:
+        """Run a step; a bug in it becomes an error record, not a dead worker."""
         try:
-            return bool(await step)
+            await step
         except WriteError:
             raise  # the output cannot be written: the run cannot go on
         except Exception as exc:  # a bug must not kill the worker, nor the run
             log.exception("internal error on %s", request.url)
             reason = f"internal error: {type(exc).__name__}: {exc}"
-            self.pages.failed(request.url, "fetch", reason, None, ParseOutcome.INTERNAL_ERROR, None)
-            return False
+            self.pages.failed(request, "fetch", reason, None, ParseOutcome.INTERNAL_ERROR, None)
 
-    def _done(self, request: Request) -> None:
-        self.in_flight.discard(request.url)
-        self.queue.task_done()
-
-    async def _handle(self, fetcher: Fetcher, request: Request) -> bool:
-        """Fetch, then parse; True when the parse goes on in the background."""
+    async def _handle(self, fetcher: Fetcher, request: Request) -> None:
+        """Fetch, then parse (in the background with parse workers): the page is reported."""
         if not self.frontier.claim(request):
-            self.pages.duplicate(request.url)  # had it through a redirect
-            return False
+            self.pages.duplicate(request)  # had it through a redirect
+            return
         known = self.state.page(request.url)
         emitted = known is not None and known.record_sha256 is not None and not known.removed
         fetched = await self._fetch(fetcher, request, known if emitted else None)
         if fetched is None:
-            return False
+            return
         page, digest = fetched
         previous = known.record_sha256 if known and emitted else None
         # A listing page is parsed before this worker fetches again (the crawl waits
@@ -214,14 +198,13 @@ class CrawlLoop:
         urgent = is_listing(request.url)
         if not self.parser.pooled or urgent:
             await self._parse(page, request, previous, digest, urgent=urgent)
-            return False
+            return
         # With parse workers, the fetch worker goes on fetching while the page is
         # parsed; a bounded number of pages wait for a parse (backpressure).
         await self.parse_slots.acquire()
         task = asyncio.create_task(self._parse_in_background(page, request, previous, digest))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
-        return True
 
     async def _fetch(
         self, fetcher: Fetcher, request: Request, emitted: PageState | None
@@ -240,11 +223,11 @@ class CrawlLoop:
             )
         except FetchError as exc:
             if exc.outcome == FetchOutcome.DUPLICATE:
-                self.pages.duplicate(request.url)  # redirected to a URL fetched under its own name
+                self.pages.duplicate(request)  # redirected to a URL fetched under its own name
                 return None
             gone = emitted and exc.status in (404, 410)
             outcome = PageOutcome.REMOVED if gone else exc.outcome
-            self.pages.failed(request.url, "fetch", str(exc), exc.status, outcome, exc.attempts)
+            self.pages.failed(request, "fetch", str(exc), exc.status, outcome, exc.attempts)
             return None
         self.stats.fetched += 1
         digest = hashlib.sha256(page.body).hexdigest()
@@ -259,15 +242,13 @@ class CrawlLoop:
         try:
             await self._guarded(self._parse(page, request, previous, digest), request)
         except asyncio.CancelledError:
-            self.queue.task_done()  # stays in flight: reported as unfinished
+            self.frontier.cut(request)
             raise
         except WriteError as exc:
-            self.queue.task_done()  # stays in flight: reported as unfinished
+            self.frontier.cut(request)
             self._break(exc)
-            return
         finally:
             self.parse_slots.release()
-        self._done(request)
 
     async def _parse(
         self,
@@ -300,4 +281,4 @@ class CrawlLoop:
         )
         if page.status == 200:
             self.stats.empty_pages += 1  # answered, gave nothing: drift
-        self.pages.failed(url, "parse", reason, page.status, outcome, page.attempts, request.url)
+        self.pages.failed(request, "parse", reason, page.status, outcome, page.attempts, url)

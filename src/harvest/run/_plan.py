@@ -41,6 +41,16 @@ class PlanStats:
     revisits_asked: int = 0
     visits: Counter[str] = field(default_factory=Counter)
 
+    def count_walk(self, walk: str, new: int, reason: str) -> WalkCount:
+        """One more page of ``walk``, with ``new`` entries; ``reason``: why it ends there."""
+        count = self.walks.setdefault(walk, WalkCount())
+        count.pages += 1
+        count.new += new
+        count.ended = reason
+        if reason.startswith("not newest first"):
+            count.disorder = reason
+        return count
+
     def summary(self, plan: Plan, unvisited: int) -> dict[str, object]:
         """``sweep``: the pass saw every page the state knows (a first crawl, ``--full``)."""
         return {
