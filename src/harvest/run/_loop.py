@@ -141,7 +141,9 @@ class CrawlLoop:
             await asyncio.wait([done, waits[0], waits[2]], return_when=asyncio.FIRST_COMPLETED)
             if self.broken.is_set():
                 return False
-            if done.done():
+            # A stop asked for before the workers began ends the queue at once (each
+            # request is left): that is a stop too, not a drained queue.
+            if done.done() and not self.stop.requested.is_set():
                 return True
             self.interrupted = self.stop.reason or "stop requested"
             log.warning("stopping (%s): finishing requests in flight", self.interrupted)
