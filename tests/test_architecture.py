@@ -28,7 +28,14 @@ SRC = Path(harvest.__file__).parent
 #     around the records (validate, drift, export, report)
 #   5 the command line and the public namespace
 LAYERS: list[set[str]] = [
-    {"harvest._version", "harvest._constants", "harvest._logs", "harvest.errors", "harvest.models"},
+    {
+        "harvest._version",
+        "harvest._constants",
+        "harvest._logs",
+        "harvest.errors",
+        "harvest.models",
+        "harvest.manifest",
+    },
     {"harvest.normalize"},
     {"harvest.sites"},
     {
@@ -48,6 +55,7 @@ SIDEWAYS = {
     # hands exchanges to a response hook and knows nothing of archives
     ("harvest.run", "harvest.contract"),  # a run checks drift against the last one
     ("harvest._constants", "harvest._version"),
+    ("harvest.manifest", "harvest.errors"),  # the manifest's outcomes are the errors' words
     ("harvest.__main__", "harvest.cli"),
 }
 # Narrower rules inside the layers: module (or package) -> what it must never import.

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvest.run._frontier import CrawlQueue, Frontier, Request, Scope
+from harvest.run._frontier import Frontier
+from harvest.run._requests import CrawlQueue, Request
+from harvest.run._scope import Scope
 from harvest.sites import is_listing
 from harvest.state import State
 

@@ -14,12 +14,13 @@ import typer
 from harvest._constants import CONFIG_FILE
 from harvest.config._declare import Option
 from harvest.config._loader import OPTIONS
-from harvest.errors import ConfigError, HarvestError
+from harvest.errors import ConfigError, HarvestError, RunOutcome
 
 if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up stays light
     from harvest.config._loader import Loaded
     from harvest.config._settings import Settings
-    from harvest.run._runner import RunResult, StopRequest
+    from harvest.run._result import RunResult
+    from harvest.run._stop import StopRequest
 
 from harvest.cli._common import (
     EXIT_DRIFT,
@@ -152,7 +153,7 @@ def crawl(
 
         result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
     _summarize(result, quiet=quiet)
-    exported = result.manifest.get("outcome") != "complete" or _refresh_exports(settings)
+    exported = result.manifest.get("outcome") != RunOutcome.COMPLETE or _refresh_exports(settings)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.drift and settings.fail_on_drift:
@@ -220,8 +221,8 @@ async def _crawl_until_signalled(
     """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
     import asyncio
 
-    from harvest.run._runner import StopRequest
     from harvest.run._runner import crawl as run_crawl
+    from harvest.run._stop import StopRequest
 
     stop, loop = StopRequest(), asyncio.get_running_loop()
     signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harvest.errors import RunOutcome
+
 DEFAULT_POINTS = 20.0
 MIN_SAMPLE = 10
 
@@ -105,4 +107,4 @@ def is_sweep(manifest: dict[str, Any]) -> bool:
 
 
 def _whole(manifest: dict[str, Any]) -> bool:
-    return not manifest.get("resumed_pages") and manifest.get("outcome") == "complete"
+    return not manifest.get("resumed_pages") and manifest.get("outcome") == RunOutcome.COMPLETE

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from harvest.run._reparse import reparse
-    from harvest.run._runner import RunResult, RunStats, crawl, crawl_sync
+    from harvest.run._result import RunResult
+    from harvest.run._runner import crawl, crawl_sync
+    from harvest.run._stats import RunStats
 
 _WHERE = {
-    "RunResult": "_runner",
-    "RunStats": "_runner",
+    "RunResult": "_result",
+    "RunStats": "_stats",
     "crawl": "_runner",
     "crawl_sync": "_runner",
     "reparse": "_reparse",

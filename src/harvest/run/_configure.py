@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from harvest.config import Settings
 from harvest.fetch import FetchConfig
-from harvest.run._frontier import Plan, seed_origins
+from harvest.run._plan import Plan
 from harvest.run._schedule import RevisitPolicy
+from harvest.run._scope import seed_origins
 
 
 def fetch_config(settings: Settings) -> FetchConfig:

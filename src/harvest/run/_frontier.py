@@ -3,140 +3,38 @@
 A run is "discover, then revisit within budget" (``docs/scheduling.md``):
 
 - **discovery** walks the seeds' listings newest first and stops where they bring
-  nothing new to the state (``harvest.run._discovery`` decides, ``listing_done`` applies);
+  nothing new to the state (``harvest.run._discovery`` decides, ``report`` applies);
   only entries new to the state are admitted;
 - **revisits**: once discovery is done, the known pages whose next visit has come,
   most overdue first, up to the budget (``revisits``; ``harvest.run._schedule`` decides
-  when a page is next due, ``schedule`` applies it).
+  when a page is next due, ``report`` applies it).
+
+The run takes each request with ``next`` and reports what it came to with
+``report``, once. While a run goes, the frontier is the one writer of the state's
+pass (its ``frontier`` and ``walks`` tables): it admits what a page leads to,
+schedules the page's next visit, and finishes the page in one transaction, its
+checkpoint. The run's end (``State.end_run``) closes a finished pass; recovery
+(``harvest.run._recovery``) reopens the pages a dead run lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from harvest.normalize import host_of, in_scope_origin, origin_of
-from harvest.normalize._urls import Origin
-from harvest.run._discovery import Entry, last_date, next_step, order_problem
-from harvest.run._schedule import RevisitPolicy, Visit, next_visit, published_date
-from harvest.sites import canonical_url, is_listing, page_patterns
-from harvest.state import State, stamp
-from harvest.state._store import FrontierRow, WalkState
+from harvest.models import utc_text
+from harvest.run._discovery import last_date, next_step, order_problem
+from harvest.run._plan import Plan, PlanStats, WalkCount
+from harvest.run._requests import Answer, Listing, Request, RequestQueue
+from harvest.run._schedule import Visit, next_visit, published_date
+from harvest.run._scope import Scope
+from harvest.run._walks import walk_after, walk_cut
+from harvest.sites import canonical_url, is_listing
+from harvest.state import PageUpdate, State, WalkState, stamp
 
 log = logging.getLogger("harvest")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which URLs a crawl may fetch: allowed hosts and path patterns."""
-
-    hosts: frozenset[str]
-    patterns: tuple[re.Pattern[str], ...]
-    origins: frozenset[Origin] = frozenset()  # non-default ports allowed: the seeds' own
-
-    @classmethod
-    def for_seeds(cls, seeds: Iterable[str]) -> Scope:
-        """The default scope: the seeds' hosts, publication and listing pages."""
-        hosts = frozenset(h for h in (host_of(s) for s in seeds) if h)
-        return cls(hosts, cls.default_patterns(), seed_origins(seeds))
-
-    @staticmethod
-    def default_patterns() -> tuple[re.Pattern[str], ...]:
-        """Publication and listing page paths of the known sites (``harvest.sites``)."""
-        return page_patterns()
-
-    def allows(self, url: str) -> bool:
-        path = re.sub(r"^https?://[^/]+", "", url).split("?")[0]
-        if not in_scope_origin(url, self.hosts, self.origins):
-            return False
-        return any(p.match(path) for p in self.patterns)
-
-
-def seed_origins(seeds: Iterable[str]) -> frozenset[Origin]:
-    """The seeds' origins on a port that is not their scheme's default: in scope too."""
-    found = (origin_of(seed) for seed in seeds)
-    return frozenset(o for o in found if o and o[2] != (80 if o[0] == "http" else 443))
-
-
-@dataclass(frozen=True)
-class Request:
-    """A URL to fetch and how far it is from a seed.
-
-    A listing page carries its walk: ``walk`` (the walk's first page), ``whole`` (walk
-    to the end whatever it brings), ``streak`` (pages before it in a row that brought
-    nothing new) and ``floor`` (the last date of the page before, for the order check).
-    ``revisit``: a known page asked again by the schedule.
-    """
-
-    url: str
-    depth: int
-    walk: str | None = None
-    whole: bool = False
-    streak: int = 0
-    revisit: bool = False
-    floor: str | None = None
-
-    def row(self) -> tuple[str, int, str | None, bool, int, bool]:
-        """The request as the state's frontier keeps it."""
-        return (self.url, self.depth, self.walk, self.whole, self.streak, self.revisit)
-
-    @classmethod
-    def from_row(cls, row: FrontierRow) -> Request:
-        return cls(row.url, row.depth, row.walk, row.whole, row.streak, row.revisit)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a run asks: discovery's stop rule, the revisit budget and schedule, the clock."""
-
-    stop_after_known: int = 1
-    revisit_budget: int = 1500
-    policy: RevisitPolicy = field(default_factory=RevisitPolicy)
-    full: bool = False
-    clock: datetime | None = None
-
-
-@dataclass
-class WalkCount:
-    """One listing walk in a run: pages walked, entries new to the state, why it ended."""
-
-    pages: int = 0
-    new: int = 0
-    ended: str | None = None
-    disorder: str | None = None  # why it is walked whole: dates out of order
-    unchecked: int = 0  # pages answered as before (304): their order was not read again
-
-
-@dataclass
-class PlanStats:
-    """What discovery and the revisits did in a run, for the manifest."""
-
-    walks: dict[str, WalkCount] = field(default_factory=dict)
-    new_entries: int = 0
-    revisits_due: int = 0
-    revisits_asked: int = 0
-    visits: Counter[str] = field(default_factory=Counter)
-
-    def summary(self, plan: Plan, unvisited: int) -> dict[str, object]:
-        """``sweep``: the pass saw every page the state knows (a first crawl, ``--full``)."""
-        return {
-            "sweep": unvisited == 0,
-            "unvisited_known_pages": unvisited,
-            "stop_after_known": plan.stop_after_known,
-            "walks": {root: asdict(count) for root, count in self.walks.items()},
-            "new_entries": self.new_entries,
-            "revisits": {
-                "budget": None if plan.full else plan.revisit_budget,
-                "due": self.revisits_due,
-                "asked": self.revisits_asked,
-            },
-            "visits": dict(sorted(self.visits.items())),
-        }
 
 
 class Frontier:
@@ -145,6 +43,7 @@ class Frontier:
     What was admitted and what was fetched is kept in the state's ``frontier`` table
     (``INSERT OR IGNORE`` answers "new?"), not in sets in memory: a crawl's memory stays
     flat however many pages it meets, and a resumed run knows what the dead one did.
+    ``run_id``: the run whose pages ``report`` finishes.
     """
 
     def __init__(
@@ -152,12 +51,15 @@ class Frontier:
         scope: Scope,
         state: State,
         *,
+        run_id: str | None = None,
         max_pages: int | None = None,
         max_depth: int | None = None,
         plan: Plan | None = None,
     ) -> None:
         self.scope = scope
         self.state = state
+        self.run_id = run_id
+        self.requests = RequestQueue()
         self.max_pages = max_pages
         self.max_depth = max_depth
         self.plan = plan or Plan()
@@ -203,8 +105,8 @@ class Frontier:
         """The time the schedule works with: the plan's clock (tests, the benchmark) or now."""
         return self.plan.clock or datetime.now(UTC)
 
-    def start_pass(self, digest: str, seeds: Iterable[str]) -> list[Request]:
-        """The requests of the pass: the one left unfinished, or a new one from the seeds.
+    def start_pass(self, digest: str, seeds: Iterable[str]) -> None:
+        """Ask for the requests of the pass: the one left unfinished, or a new one from the seeds.
 
         A new pass walks each seed listing: whole where no run has finished the walk,
         where its dates were out of order, or with ``full``; from its first page,
@@ -220,7 +122,8 @@ class Frontier:
                 self.resumed,
                 len(left),
             )
-            return [Request.from_row(row) for row in left]
+            self.requests.put(Request.from_row(row) for row in left)
+            return
         if self.state.pass_digest() is not None:
             log.info("starting a new crawl pass (the unfinished one was of another configuration)")
         requests = [self._seed(request) for request in self.seeds(seeds)]
@@ -234,7 +137,7 @@ class Frontier:
         self.admitted = len(requests)
         self.resumed = 0
         self.state.start_pass(digest, [request.row() for request in requests])
-        return requests
+        self.requests.put(requests)
 
     def _seed(self, request: Request) -> Request:
         if not is_listing(request.url):
@@ -246,34 +149,27 @@ class Frontier:
             self.stats.walks.setdefault(request.url, WalkCount()).disorder = walk.unordered
         return replace(request, walk=request.url, whole=whole)
 
-    def listing_done(
-        self,
-        request: Request,
-        entries: Iterable[Entry],
-        next_page: str | None,
-        *,
-        parsed: bool,
-    ) -> tuple[list[Request], WalkState | None]:
-        """Apply discovery to a listing page: the requests it leads to, and its walk's state.
+    def _walk_listing(self, request: Request, listing: Listing) -> WalkState | None:
+        """Apply discovery to a listing page: ask for what it leads to; its walk's state.
 
         Only entries new to the state are admitted (all of them with ``full``). The
-        next page is followed as ``harvest.run._discovery.next_step`` decides. ``parsed``
-        False: the page answered as before (304), so its order was checked then.
+        next page is followed as ``harvest.run._discovery.next_step`` decides.
         """
-        entries = list(entries)
+        entries, next_page, parsed = listing.entries, listing.next_page, listing.parsed
         if request.walk is None and self.state.walk(request.url) is None:
             request = replace(request, whole=True)  # a listing met as an entry: walked once
+        walk = request.walk or request.url
         urls = [url for url in (canonical_url(e.url) for e in entries) if url is not None]
         known = set() if self.plan.full else self.state.known(urls)
         fresh = [url for url in dict.fromkeys(urls) if url not in known]
         over_before = self.over_max_pages
         admitted = self.admit_links(fresh, request)
+        self.requests.put(admitted)
         self.stats.new_entries += len(admitted)
         if self.over_max_pages > over_before:
             # Entries of this page did not fit in max_pages: a later run starts here.
-            self._count_walk(request.walk or request.url, len(fresh), "cut by max_pages")
-            return admitted, self._cut_at(request)
-        walk = request.walk or request.url
+            self.stats.count_walk(walk, len(fresh), "cut by max_pages")
+            return walk_cut(self.state.walk(walk), request)
         disorder = order_problem(entries, request.floor) if parsed else None
         step = next_step(
             has_next=next_page is not None,
@@ -283,7 +179,7 @@ class Frontier:
             disorder=disorder,
             stop_after_known=self.plan.stop_after_known,
         )
-        count = self._count_walk(walk, len(fresh), step.reason)
+        count = self.stats.count_walk(walk, len(fresh), step.reason)
         count.unchecked += not parsed
         if disorder is not None and not request.whole:
             log.warning("listing %s is not newest first (%s): walking it whole", walk, disorder)
@@ -293,19 +189,19 @@ class Frontier:
         )
         if step.follow and next_page:
             over_before = self.over_max_pages
-            admitted += self._admit_next(following)
+            self.requests.put(self._admit_next(following))
             if self.over_max_pages > over_before:
                 count.ended = "cut by max_pages"
-                return admitted, self._cut_at(following)
-        return admitted, self._walk_state(walk, request, following, step.follow, disorder)
-
-    def _cut_at(self, request: Request) -> WalkState:
-        """A walk cut at this page by max_pages: unfinished again, so a later run goes on
-        from here to the end (never losing what did not fit, at the cost of a whole walk)."""
-        walk = request.walk or request.url
+                return walk_cut(self.state.walk(walk), following)
         before = self.state.walk(walk)
-        unordered = before.unordered if before else None
-        return WalkState(walk, False, request.url, request.depth, unordered)
+        return walk_after(
+            before,
+            count,
+            following,
+            follow=step.follow,
+            disorder=disorder,
+            max_depth=self.max_depth,
+        )
 
     def _admit_next(self, request: Request) -> list[Request]:
         url = canonical_url(request.url)
@@ -322,53 +218,14 @@ class Frontier:
         self.admitted += len(added)
         return [request] if added else []
 
-    def _walk_state(
-        self, walk: str, request: Request, following: Request, follow: bool, disorder: str | None
-    ) -> WalkState | None:
-        """The walk's state to store after this page; None when it does not change.
-
-        A walk that reached its last page (or the depth limit) is complete, and in
-        order unless this run saw otherwise. A whole walk that goes on records where,
-        so that a run that stops before the end is followed by one that goes on.
-        """
-        before = self.state.walk(walk)
-        unordered = disorder or (before.unordered if before else None)
-        beyond_depth = self.max_depth is not None and following.depth > self.max_depth
-        if not following.url or (follow and beyond_depth):
-            seen = self.stats.walks[walk]
-            if seen.unchecked and not seen.disorder:  # not all read again: as it was
-                return WalkState(walk, True, None, None, before.unordered if before else None)
-            return WalkState(walk, True, None, None, seen.disorder)
-        if follow and following.whole:
-            complete = before.complete if before else False
-            return WalkState(walk, complete, following.url, following.depth, unordered)
-        if disorder is not None:
-            return WalkState(
-                walk,
-                before.complete if before else False,
-                before.resume_url if before else None,
-                before.resume_depth if before else None,
-                disorder,
-            )
-        return None
-
-    def _count_walk(self, walk: str, new: int, reason: str) -> WalkCount:
-        count = self.stats.walks.setdefault(walk, WalkCount())
-        count.pages += 1
-        count.new += new
-        count.ended = reason
-        if reason.startswith("not newest first"):
-            count.disorder = reason
-        return count
-
-    def revisits(self) -> list[Request]:
-        """The known pages to ask again in this pass, once discovery is done.
+    def revisits(self) -> int:
+        """Ask for the known pages to ask again in this pass, once discovery is done.
 
         The most overdue first, up to the revisit budget (every known page with
         ``full``); none if this pass admitted its revisits already (a resumed pass).
         """
         if self.state.revisits_admitted():
-            return []
+            return 0
         budget = None if self.plan.full else self.plan.revisit_budget
         if self.max_pages is not None:
             room = max(self.max_pages - self.admitted, 0)
@@ -385,13 +242,16 @@ class Frontier:
         added = self.state.admit_revisits(urls)
         self.admitted += len(added)
         self.stats.revisits_asked += len(added)
-        return [Request(url, 1, revisit=True) for url in added]
+        self.requests.put(Request(url, 1, revisit=True) for url in added)
+        return len(added)
 
-    def schedule(
-        self, url: str, visit: Visit, interval_s: float | None, published: str | None
-    ) -> dict[str, object]:
-        """The schedule fields of a page's update after a visit (see harvest.run._schedule)."""
+    def _scheduled(
+        self, page: PageUpdate, url: str, visit: Visit, published: str | None
+    ) -> PageUpdate:
+        """The page's update with its next visit (see harvest.run._schedule)."""
         now = self.now()
+        known = self.state.page(url)
+        interval_s = known.interval_s if known else None
         revisit = next_visit(
             self.plan.policy,
             visit,
@@ -401,14 +261,14 @@ class Frontier:
             published=published_date(published),
         )
         self.stats.visits[visit.value] += 1
-        fields: dict[str, object] = {
-            "interval_s": revisit.interval.total_seconds(),
-            "next_visit": stamp(revisit.at),
-            "checked_at": stamp(now),
-        }
-        if visit in (Visit.FIRST, Visit.CHANGED):
-            fields["changed_at"] = stamp(now)
-        return fields
+        changed = visit in (Visit.FIRST, Visit.CHANGED)
+        return replace(
+            page,
+            interval_s=revisit.interval.total_seconds(),
+            next_visit=stamp(revisit.at),
+            checked_at=stamp(now),
+            changed_at=stamp(now) if changed else page.changed_at,
+        )
 
     def claim(self, request: Request, url: str | None = None) -> bool:
         """Take ``url`` (default: the request's) to fetch; False if this pass already has.
@@ -433,34 +293,74 @@ class Frontier:
         for url in urls:
             self._taken.discard(url)
 
+    async def next(self) -> Request:
+        """The next request to ask for (listing pages first); each is reported once."""
+        return await self.requests.get()
 
-class CrawlQueue(asyncio.Queue[Request]):
-    """The requests waiting for a worker: those that ``first`` picks go ahead of the rest.
+    def report(
+        self, request: Request, answer: Answer, *, files: dict[str, int] | None = None
+    ) -> None:
+        """Finish ``request`` with what asking for it came to: the page's checkpoint.
 
-    A crawl queues listing pages before publication pages (``is_listing``). The
-    next page of a listing is found only once the page before it is parsed; in a
-    plain FIFO it would wait behind the hundred publications its page linked to,
-    and the workers would run dry at the end of every listing page. Ahead of them,
-    the listing pages are walked while the publications they found keep the
-    workers busy. Within each group the order is first in, first out.
-    """
-
-    def __init__(self, first: Callable[[str], bool] = is_listing) -> None:
-        super().__init__()
-        self._first: Callable[[str], bool] = first
-        self._ahead: deque[Request] = deque()
-
-    def qsize(self) -> int:
-        return len(self._ahead) + super().qsize()
-
-    def empty(self) -> bool:
-        return not self._ahead and super().empty()
-
-    def _put(self, item: Request) -> None:
-        if self._first(item.url):
-            self._ahead.append(item)
+        What the page leads to is admitted (and asked for) first, so a finished
+        page's links are always in the pass; its next visit is scheduled; then one
+        state transaction records the page, the URL its fetch ended at, its walk,
+        and the output files' committed sizes (``files``).
+        """
+        if self.run_id is None:
+            raise ValueError("a frontier without a run_id finishes no page")
+        page, walk = answer.page, None
+        if answer.listing is not None:
+            walk = self._walk_listing(request, answer.listing)
         else:
-            super()._put(item)
+            self._follow(answer.links, request)
+            # A listing page is walked, not revisited: one that failed is asked again
+            # by its walk.
+            failed = answer.visit in (Visit.FAILED, Visit.GONE)
+            if answer.visit and page is not None and not (failed and is_listing(request.url)):
+                page = self._scheduled(page, request.url, answer.visit, answer.published)
+        target = canonical_url(answer.final_url) if answer.final_url else None
+        others = (target,) if target and target != request.url else ()
+        self.state.finish(
+            self.run_id,
+            request.url,
+            answer.outcome,
+            page=page,
+            also=others,
+            files=files,
+            walk=walk,
+            at=utc_text(datetime.now(UTC)),
+        )
+        self.release(request.url, *others)
+        self.requests.done(request)
 
-    def _get(self) -> Request:
-        return self._ahead.popleft() if self._ahead else super()._get()
+    def _follow(self, links: Iterable[str], request: Request) -> None:
+        """Ask for the links of a (non-listing) page new to the state, in scope, in
+        limits (all of them with ``full``); known pages come back on their schedule."""
+        links = [link for link in (canonical_url(u) for u in links) if link is not None]
+        if not links:
+            return
+        known = set() if self.plan.full else self.state.known(links)
+        self.requests.put(self.admit_links([u for u in links if u not in known], request))
+
+    def hinted(self, urls: Iterable[str]) -> int:
+        """Ask for pages a sitemap lists that are new to the state: how many were admitted."""
+        admitted = self.admit_links(urls, Request("sitemap", 0))
+        self.requests.put(admitted)
+        return len(admitted)
+
+    def leave(self, request: Request) -> None:
+        """Leave a request taken with ``next`` to the next run, unasked (the run is stopping)."""
+        self.requests.leave(request)
+
+    def cut(self, request: Request) -> None:
+        """A request taken with ``next`` was cut short (the run ended first): unfinished."""
+        self.requests.cut(request)
+
+    async def join(self) -> None:
+        """Wait until every request asked for so far was reported, left or cut."""
+        await self.requests.join()
+
+    def unfinished(self) -> list[str]:
+        """The URLs this run leaves to the next: not asked, in flight, still waiting."""
+        return self.requests.unfinished()

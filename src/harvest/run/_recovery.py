@@ -18,15 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harvest._version import __version__
-from harvest.models import SCHEMA_VERSION, utc_text
+from harvest.errors import PageOutcome, RunOutcome
+from harvest.models import utc_text
+from harvest.run._manifest import recovered_manifest
 from harvest.state import RunRow, State
 from harvest.write import FILES
 from harvest.write._run import point_latest, read_manifest, recover_run
 
 log = logging.getLogger("harvest")
-
-EMITTED = ("new", "updated", "unchanged")
 
 
 def recover_dead_runs(state: State, by: str) -> list[dict[str, Any]]:
@@ -34,14 +33,16 @@ def recover_dead_runs(state: State, by: str) -> list[dict[str, Any]]:
     return [recover(state, row, by) for row in state.running()]
 
 
-def recover(state: State, row: RunRow, by: str, outcome: str = "killed") -> dict[str, Any]:
+def recover(
+    state: State, row: RunRow, by: str, outcome: RunOutcome = RunOutcome.KILLED
+) -> dict[str, Any]:
     """Publish one dead run's checkpointed output; a summary for the new run's manifest."""
     run_dir = Path(row.out_dir) / row.run_id
     finished = utc_text(datetime.now(UTC))
     published = read_manifest(run_dir)
     if published is not None:  # it died after publishing, before saying so
         ended = str(published.get("outcome"))
-        done = ended == "complete"
+        done = ended == RunOutcome.COMPLETE
         state.end_run(row.run_id, ended, finished, published, pass_done=done)
         if done:
             point_latest(run_dir.parent, row.run_id)
@@ -52,7 +53,7 @@ def recover(state: State, row: RunRow, by: str, outcome: str = "killed") -> dict
         state.end_run(row.run_id, outcome, finished, None)
         log.warning("run %s died before finishing a page; nothing to recover", row.run_id)
         return {"run_id": row.run_id, "outcome": outcome, "published": False, "pages": 0}
-    manifest = _manifest(row, outcome, finished, pages, by)
+    manifest = recovered_manifest(row, outcome, finished, pages, by).to_json()
     intact = recover_run(run_dir, state.run_files(row.run_id), manifest)
     if not intact:
         _reopen_lost(state, row.run_id, run_dir)
@@ -72,31 +73,6 @@ def recover(state: State, row: RunRow, by: str, outcome: str = "killed") -> dict
     return {"run_id": row.run_id, "outcome": outcome, "published": True, "pages": total}
 
 
-def _manifest(
-    row: RunRow, outcome: str, finished: str, pages: dict[str, int], by: str
-) -> dict[str, Any]:
-    return {
-        "run_id": row.run_id,
-        "harvest_version": __version__,
-        "schema_version": SCHEMA_VERSION,
-        "outcome": outcome,
-        "recovered_by": by,
-        "config_digest": row.config_digest,
-        "started_at": row.started_at,
-        "finished_at": None,
-        "recovered_at": finished,
-        "counts": {
-            "pages": sum(n for key, n in pages.items() if key != "duplicate"),
-            "changes": {key: pages.get(key, 0) for key in EMITTED},
-            "outcomes": dict(sorted(pages.items())),
-            "records": {},
-        },
-        "files": dict(FILES),
-        "note": "This run ended without publishing (killed or failed); the next run "
-        "published what it had checkpointed. Its other pages were left to the next run.",
-    }
-
-
 def _reopen_lost(state: State, run_id: str, run_dir: Path) -> None:
     """Lines lost with the machine: forget their records and fetch those pages again."""
     kept: set[str] = set()
@@ -108,7 +84,7 @@ def _reopen_lost(state: State, run_id: str, run_dir: Path) -> None:
     lost = [
         url
         for url, outcome in state.pages_done_by(run_id)
-        if outcome in ("new", "updated") and url not in kept
+        if outcome in (PageOutcome.NEW, PageOutcome.UPDATED) and url not in kept
     ]
     log.warning("run %s lost %d lines with the machine: fetching them again", run_id, len(lost))
     state.forget_records(lost)

@@ -24,16 +24,18 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from harvest._version import __version__
 from harvest.archive import ArchivedPage, ArchiveProblem
 from harvest.archive._reader import iter_positions, resolve_sources
+from harvest.errors import PageOutcome, ParseOutcome, RunOutcome
 from harvest.fetch import is_html
-from harvest.models import SCHEMA_VERSION, ErrorRecord, utc_text
+from harvest.manifest import ArchiveProblemEntry, Manifest
+from harvest.models import ErrorRecord
 from harvest.parse._jobs import ParseJob, ParseResult, parse_batch, process_pool
-from harvest.run._runner import RunResult, RunStats, new_run_id
-from harvest.write import FILES, RunWriter
+from harvest.run._manifest import run_manifest
+from harvest.run._result import RunResult, new_run_id
+from harvest.run._stats import RunStats
+from harvest.write import RunWriter
 
 log = logging.getLogger("harvest")
 
@@ -86,7 +88,7 @@ def reparse(
     except BaseException:
         job.writer.abort()  # nothing half-done is left behind
         raise
-    manifest = job.manifest(max_error_rate)
+    manifest = job.manifest(max_error_rate).to_json()
     run_dir = job.writer.commit(manifest, latest=job.interrupted is None)
     return ReparseResult(
         run_dir, manifest, job.stats.error_rate, job.interrupted, list(job.problems)
@@ -153,14 +155,14 @@ class _Reparse:
         for job, result in zip(jobs, results, strict=True):
             if result.line is not None and result.kind is not None and result.page_kind:
                 self.writer.write_line(result.kind, result.line)
-                self.stats.outcomes["new"] += 1
+                self.stats.outcomes[PageOutcome.NEW] += 1
                 self.stats.saw_record(result.page_kind, result.filled)
                 continue
-            outcome = "parser_bug" if result.bug else "parse_error"
+            outcome = ParseOutcome.PARSER_BUG if result.bug else ParseOutcome.PARSE_ERROR
             if result.bug:
                 log.error("parser failed on %s: %s", job.url, result.error)
-            self.stats.outcomes["parse_failed"] += 1
-            self.stats.outcomes["empty_pages"] += 1
+            self.stats.outcomes[PageOutcome.PARSE_FAILED] += 1
+            self.stats.empty_pages += 1
             self.stats.failures[outcome] += 1
             self.writer.write(
                 ErrorRecord(
@@ -179,41 +181,28 @@ class _Reparse:
         log.warning("%s", problem, extra={"event": "archive_problem", "path": str(problem.path)})
         self.problems.append(problem)
 
-    def manifest(self, max_error_rate: float) -> dict[str, Any]:
-        stats, finished = self.stats, datetime.now(UTC)
-        duration = (finished - stats.started_at).total_seconds()
-        return {
-            "run_id": self.writer.run_id,
-            "harvest_version": __version__,
-            "schema_version": SCHEMA_VERSION,
-            "command": "reparse",
-            "outcome": "interrupted" if self.interrupted else "complete",
-            "interrupted_by": self.interrupted,
-            "started_at": utc_text(stats.started_at),
-            "finished_at": utc_text(finished),
-            "duration_s": round(duration, 3),
-            "source": [str(path) for path in self.paths],
-            "workers": self.workers if self.pooled else 0,
-            "counts": {
+    def manifest(self, max_error_rate: float) -> Manifest:
+        stats = self.stats
+        return run_manifest(
+            stats,
+            self.writer,
+            command="reparse",
+            outcome=RunOutcome.INTERRUPTED if self.interrupted else RunOutcome.COMPLETE,
+            interrupted_by=self.interrupted,
+            max_error_rate=max_error_rate,
+            counts={
                 "responses": self.responses,
-                "pages": stats.pages,
-                "new": stats.outcomes["new"],
-                "parse_failed": stats.outcomes["parse_failed"],
-                "empty_pages": stats.outcomes["empty_pages"],
+                **stats.page_counts(PageOutcome.NEW, PageOutcome.PARSE_FAILED),
+                "empty_pages": stats.empty_pages,
                 "responses_skipped": dict(sorted(self.skipped.items())),
-                "records": self.writer.counts(),
             },
-            "failures": dict(sorted(stats.failures.items())),
-            "error_rate": round(stats.error_rate, 4),
-            "max_error_rate": max_error_rate,
-            "coverage": stats.coverage(),
-            "archive_problems": [
-                {"path": str(p.path), "offset": p.offset, "message": p.message}
+            source=[str(path) for path in self.paths],
+            workers=self.workers if self.pooled else 0,
+            archive_problems=[
+                ArchiveProblemEntry(path=str(p.path), offset=p.offset, message=p.message)
                 for p in self.problems
             ],
-            "pages_per_s": round(stats.pages / duration, 2) if duration > 0 else None,
-            "files": dict(FILES),
-        }
+        )
 
 
 def _skip_reason(page: ArchivedPage) -> str | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from harvest.errors import FetchError
 from harvest.fetch import Fetcher
-from harvest.run._frontier import Frontier, Request
+from harvest.run._frontier import Frontier
 from harvest.run._sitemaps import SitemapEntry, SitemapError, parse_sitemap
 from harvest.sites import canonical_url
 from harvest.state import stamp
@@ -55,8 +55,8 @@ class SitemapReport:
 
 async def read_sitemaps(
     fetcher: Fetcher, frontier: Frontier, named: Iterable[str], seeds: Iterable[str]
-) -> tuple[list[Request], SitemapReport]:
-    """Read the sitemaps; the requests of the new pages they list, and a report."""
+) -> SitemapReport:
+    """Read the sitemaps: the frontier asks for the new pages they list. What was read."""
     report = SitemapReport()
     queue = list(dict.fromkeys(named))
     for seed in seeds:
@@ -64,7 +64,6 @@ async def read_sitemaps(
             queue.extend(url for url in await fetcher.sitemaps_of(seed) if url not in queue)
         except FetchError as exc:  # robots.txt unreachable: the crawl reports it
             log.debug("no sitemaps from robots.txt of %s: %s", seed, exc)
-    requests: list[Request] = []
     seen: set[str] = set()
     while queue and len(seen) < MAX_FILES:
         url = queue.pop(0)
@@ -73,10 +72,10 @@ async def read_sitemaps(
         seen.add(url)
         entries, children = await _read_one(fetcher, frontier, url, report)
         queue.extend(child for child in children if child not in seen)
-        requests += _apply(frontier, entries, report)
+        _apply(frontier, entries, report)
     if queue:
         log.warning("sitemaps: more than %d files; the rest are left for later runs", MAX_FILES)
-    return requests, report
+    return report
 
 
 async def _read_one(
@@ -113,7 +112,7 @@ async def _read_one(
     return list(sitemap.entries), []
 
 
-def _apply(frontier: Frontier, entries: list[SitemapEntry], report: SitemapReport) -> list[Request]:
+def _apply(frontier: Frontier, entries: list[SitemapEntry], report: SitemapReport) -> None:
     report.entries += len(entries)
     urls = {canonical_url(entry.url): entry for entry in entries}
     urls.pop(None, None)
@@ -121,6 +120,4 @@ def _apply(frontier: Frontier, entries: list[SitemapEntry], report: SitemapRepor
     report.marked_changed += frontier.state.mark_changed(changed)
     known = frontier.state.known(url for url in urls if url)
     fresh = [url for url in urls if url and url not in known]
-    admitted = frontier.admit_links(fresh, Request("sitemap", 0))
-    report.new += len(admitted)
-    return admitted
+    report.new += frontier.hinted(fresh)

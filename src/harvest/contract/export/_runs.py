@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harvest.errors import ConfigError
+from harvest.errors import ConfigError, RunOutcome
 from harvest.write._run import FILES, read_manifest
 
-USABLE = frozenset({"complete", "interrupted", "killed"})
+USABLE = frozenset({RunOutcome.COMPLETE, RunOutcome.INTERRUPTED, RunOutcome.KILLED})
 
 
 @dataclass(frozen=True)
