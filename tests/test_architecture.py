@@ -279,3 +279,24 @@ def test_the_command_starts_on_at_most_200_modules(argv: list[str]) -> None:
     )
     imported = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
     assert len(imported) - 1 <= 200  # less the header line
+
+
+def test_a_run_that_finds_the_lock_held_exits_before_loading_the_fetcher(tmp_path: Path) -> None:
+    # Cron's second run: exit 75 at once, without the fetcher, the parsers or DuckDB.
+    from harvest.state import RunLock
+
+    with RunLock.for_state(tmp_path / "state.sqlite").acquire("holder"):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "harvest", "crawl", "--replay",
+             "fixtures/site", "--out", str(tmp_path)],
+            check=False, capture_output=True, text=True, cwd=SRC.parent.parent,
+        )  # fmt: skip
+    assert done.returncode == 75, done.stderr[-500:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"harvest.cli", "harvest.state._lock"} <= imported  # the list is read right
+    for heavy in ("httpx", "duckdb", "selectolax", "harvest.run._runner", "harvest.fetch"):
+        assert heavy not in imported

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the rest is imported by the commands that use it: start-up 
     from harvest.config._settings import Settings
     from harvest.run._result import RunResult
     from harvest.run._stop import StopRequest
+    from harvest.state import RunLock
 
 from harvest.cli._common import (
     EXIT_DRIFT,
@@ -126,32 +127,31 @@ def crawl(
     not name. SIGINT or SIGTERM stops after the requests in flight and publishes
     what was harvested (exit 130); a second signal stops at once.
     """
-    from harvest.config._loader import host_pairs, settings_from
-    from harvest.config._loader import load as load_config
-    from harvest.contract.export import check_export
+    from harvest.run._result import new_run_id
+    from harvest.state import RunLock
 
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
     console = _configure_logs(_log_format(log_format), level)
-    flags = {
-        name: value or None if isinstance(value, list) else value for name, value in given.items()
-    }
-    flags["seeds"] = seeds or None
-    resolve = flags.get("resolve")
-    if resolve:
-        flags["resolve"] = host_pairs(list(resolve), "--resolve")
-    loaded = load_config(flags, config=config)
-    settings = settings_from(loaded, full=full)
+    loaded, settings = _load(given, seeds, config, full)
     if settings.replay_dir is not None and not settings.replay_dir.exists():
         raise ConfigError(f"replay source not found: {settings.replay_dir}")
-    for target in settings.exports:
-        check_export(target)
     _writable_folder(settings.out_dir, "--out")
     if settings.archive_dir is not None:
         _writable_folder(settings.archive_dir, "--archive")
-    with Progress(console) as progress:
-        import asyncio  # the event loop is loaded by the command, not --help
+    # The lock first: a second run started by cron exits 75 here, before the fetcher,
+    # the parsers and DuckDB are loaded.
+    early = _keep_signals()
+    with RunLock.for_state(settings.state_file).acquire(new_run_id()) as lock:
+        from harvest.contract.export import check_export
 
-        result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded))
+        for target in settings.exports:
+            check_export(target)
+        with Progress(console) as progress:
+            import asyncio  # the event loop is loaded by the command, not --help
+
+            result = asyncio.run(
+                _crawl_until_signalled(settings, progress.update, loaded, lock, early)
+            )
     _summarize(result, quiet=quiet)
     exported = result.manifest.get("outcome") != RunOutcome.COMPLETE or _refresh_exports(settings)
     if result.interrupted:
@@ -161,6 +161,35 @@ def crawl(
         raise typer.Exit(EXIT_DRIFT)
     if result.error_rate > settings.max_error_rate or not exported:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _load(
+    given: dict[str, Any], seeds: list[str] | None, config: Path | None, full: bool
+) -> tuple[Loaded, Settings]:
+    """The settings from the file, the environment and the flags given."""
+    from harvest.config._loader import host_pairs, settings_from
+    from harvest.config._loader import load as load_config
+
+    # a repeatable flag not given is an empty list: not given, as the others' None
+    flags = {name: None if value == [] else value for name, value in given.items()}
+    flags["seeds"] = seeds or None
+    resolve = flags.get("resolve")
+    if resolve:
+        flags["resolve"] = host_pairs(list(resolve), "--resolve")
+    loaded = load_config(flags, config=config)
+    return loaded, settings_from(loaded, full=full)
+
+
+def _keep_signals() -> list[str]:
+    """Until the run listens for SIGINT and SIGTERM, keep them: it stops when it starts."""
+    early: list[str] = []
+
+    def keep(number: int, _frame: object) -> None:
+        early.append(_SIGNALS[signal.Signals(number)])
+
+    for number in _SIGNALS:
+        signal.signal(number, keep)
+    return early
 
 
 def _refresh_exports(settings: Settings) -> bool:
@@ -216,27 +245,36 @@ def _summarize(result: RunResult, *, quiet: bool) -> None:
 
 
 async def _crawl_until_signalled(
-    settings: Settings, progress: ProgressCallback, loaded: Loaded
+    settings: Settings,
+    progress: ProgressCallback,
+    loaded: Loaded,
+    lock: RunLock,
+    early: list[str],
 ) -> RunResult:
-    """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest)."""
+    """Run the crawl with SIGINT and SIGTERM asking it to stop (see StopRequest);
+    ``early``: the signals that came before it listened."""
     import asyncio
 
     from harvest.run._runner import crawl as run_crawl
     from harvest.run._stop import StopRequest
 
     stop, loop = StopRequest(), asyncio.get_running_loop()
-    signals = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
-    for number, name in signals.items():
+    for number, name in _SIGNALS.items():
         loop.add_signal_handler(number, _on_signal, stop, name)
+    for name in early:
+        _on_signal(stop, name)
     config = {
         "file": str(loaded.file) if loaded.file else None,
         "sources": loaded.sources,
     }
     try:
-        return await run_crawl(settings, stop=stop, progress=progress, config=config)
+        return await run_crawl(settings, stop=stop, progress=progress, config=config, lock=lock)
     finally:
-        for number in signals:
+        for number in _SIGNALS:
             loop.remove_signal_handler(number)
+
+
+_SIGNALS = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 
 def _on_signal(stop: StopRequest, name: str) -> None:

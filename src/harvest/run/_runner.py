@@ -53,19 +53,24 @@ async def crawl(
     stop: StopRequest | None = None,
     progress: Callable[[int, int], None] | None = None,
     config: dict[str, Any] | None = None,
+    lock: RunLock | None = None,
 ) -> RunResult:
     """Crawl from the seeds (or go on with the pass left unfinished) into a run folder.
 
     Holds the state file's lock for the whole run (LockHeldError when another
-    run has it). ``stop`` lets a caller (the CLI's signal handlers) end the run
+    run has it); ``lock``: one the caller took already (the CLI takes it before
+    loading the fetcher, so that cron's second run exits at once), released at
+    the end. ``stop`` lets a caller (the CLI's signal handlers) end the run
     early and still publish what was harvested; ``latest`` then keeps pointing at
     the last complete run. ``progress(done, known)`` is called as pages finish;
     ``config`` (where the settings came from) goes into the manifest.
     """
     if transport is None and settings.replay_dir is not None:
         transport = replay_transport(settings.replay_dir)
-    run_id = new_run_id()
-    with RunLock.for_state(settings.state_file).acquire(run_id):
+    if lock is None or lock.run_id is None:
+        lock = RunLock.for_state(settings.state_file).acquire(new_run_id())
+    run_id = lock.run_id or new_run_id()
+    with lock:
         state = State(settings.state_file)
         try:
             writer = RunWriter(settings.out_dir, run_id)

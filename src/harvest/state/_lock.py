@@ -28,6 +28,7 @@ class RunLock:
 
     path: Path
     previous: dict[str, Any] | None = None
+    run_id: str | None = None  # the run that holds it
     _fd: int | None = None
 
     @classmethod
@@ -58,7 +59,7 @@ class RunLock:
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(note) + "\n").encode(), 0)
-        self._fd = fd
+        self._fd, self.run_id = fd, run_id
         return self
 
     def release(self) -> None:
