@@ -106,6 +106,9 @@ def test_count_on_the_whole_table() -> None:
     # no refusal ("From 26 to 50 €": harvest reads the number beside the marker, 50).
     assert refused["other"] <= 3
     assert ours >= 0.93 * theirs
+    # Issue 19's bound: within 2 % of the count the issue gives for price-parser under
+    # its own harness (1,067 of 1,176); money.py as it was got 637 there, 748 here.
+    assert ours >= 0.98 * 1067
 
 
 @pytest.mark.parametrize(
