@@ -127,6 +127,7 @@ def crawl(
     not name. SIGINT or SIGTERM stops after the requests in flight and publishes
     what was harvested (exit 130); a second signal stops at once.
     """
+    from harvest.contract.export import check_export
     from harvest.run._result import new_run_id
     from harvest.state import RunLock
 
@@ -135,23 +136,19 @@ def crawl(
     loaded, settings = _load(given, seeds, config, full)
     if settings.replay_dir is not None and not settings.replay_dir.exists():
         raise ConfigError(f"replay source not found: {settings.replay_dir}")
+    for target in settings.exports:
+        check_export(target)  # before anything is made: a bad --export leaves no trace
     _writable_folder(settings.out_dir, "--out")
     if settings.archive_dir is not None:
         _writable_folder(settings.archive_dir, "--archive")
     # The lock first: a second run started by cron exits 75 here, before the fetcher,
     # the parsers and DuckDB are loaded.
     early = _keep_signals()
-    with RunLock.for_state(settings.state_file).acquire(new_run_id()) as lock:
-        from harvest.contract.export import check_export
+    lock = RunLock.for_state(settings.state_file).acquire(new_run_id())
+    with lock, Progress(console) as progress:
+        import asyncio  # the event loop is loaded by the command, not --help
 
-        for target in settings.exports:
-            check_export(target)
-        with Progress(console) as progress:
-            import asyncio  # the event loop is loaded by the command, not --help
-
-            result = asyncio.run(
-                _crawl_until_signalled(settings, progress.update, loaded, lock, early)
-            )
+        result = asyncio.run(_crawl_until_signalled(settings, progress.update, loaded, lock, early))
     _summarize(result, quiet=quiet)
     exported = result.manifest.get("outcome") != RunOutcome.COMPLETE or _refresh_exports(settings)
     if result.interrupted:
