@@ -87,6 +87,40 @@ class ArchiveFiles(_Section):
     files: list[str]
 
 
+class UnmappedLabel(_Section):
+    """A label pages showed and no field took (``harvest.parse._doubts.Unmapped``)."""
+
+    kind: str  # detail, fact, table or heading
+    label: str
+    pages: int  # pages of this run that showed it
+    example: str | None = None  # its value on the first of them
+    urls: list[str] = []  # the first few of them
+
+
+class SuspectValue(_Section):
+    """A value that broke a plausibility rule (``harvest.parse._doubts.Suspect``): kept."""
+
+    url: str
+    field: str
+    rule: str
+    value: str
+
+
+class Doubts(_Section):
+    """Where the parsed records may be wrong: suspect values and unmapped labels.
+
+    Counted over the pages parsed this run (a page answered 304, or with the body
+    already seen, is not parsed again and adds nothing).
+    """
+
+    records: int = 0  # records checked
+    suspect_records: int = 0  # of them, with at least one suspect value
+    suspect: dict[str, int] = {}  # records with a suspect value, by field
+    rules: dict[str, int] = {}  # suspect values by "field: rule"
+    suspects: list[SuspectValue] = []  # the first few (``harvest.run._doubts``)
+    unmapped: list[UnmappedLabel] = []  # by pages, most first
+
+
 class Manifest(_Section):
     """A run folder's ``manifest.json``; ``to_json`` gives what is written."""
 
@@ -127,6 +161,7 @@ class Manifest(_Section):
     files: dict[str, str] = {}
     note: str | None = None
     archive: ArchiveFiles | None = None
+    doubts: Doubts | None = None  # a crawl or reparse: what it parsed with doubts
     drift: dict[str, Any] = {}  # ``harvest.contract._drift.compare``
 
     def to_json(self) -> dict[str, Any]:

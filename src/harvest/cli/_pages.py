@@ -48,7 +48,8 @@ def parse(
         typer.Option(
             "--explain",
             help="Instead of JSONL, show for each field its value, the source that gave it "
-            "(meta tag, JSON-LD, DOM selector, text pattern) and the sources tried and missed.",
+            "(meta tag, JSON-LD, DOM selector, text pattern) and the sources tried and missed; "
+            "then the values that break a plausibility rule and the labels no field took.",
         ),
     ] = False,
 ) -> None:

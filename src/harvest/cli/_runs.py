@@ -117,6 +117,7 @@ def report(
         "coverage": manifest.get("coverage", {}),
         "previous_coverage": previous.get("coverage", {}),
         "drift": drift,
+        "doubts": manifest.get("doubts"),
     }
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

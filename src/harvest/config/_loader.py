@@ -244,6 +244,7 @@ robots_sitemaps = true           # also read the Sitemap: lines of the seeds' ro
 
 [alarms]
 drift_points = 20                # a field's coverage dropping more than this warns
+suspect_percent = 5              # more records than this (%) with a suspect value warns
 fail_on_drift = false            # and with true, exits 3
 
 [network]

@@ -244,11 +244,21 @@ class Settings:
         doc_type="float, points",
         rule=between(0, 100, open_low=True),
     )
+    suspect_percent: float = setting(
+        5.0,
+        "alarms",
+        "Ring the drift alarm when more than this share (%) of the records a run parsed "
+        "hold a suspect value.",
+        more="A value that breaks its field's plausibility rule ([records](records.md)); "
+        "100: never.",
+        doc_type="float, %",
+        rule=between(0, 100),
+    )
     fail_on_drift: bool = setting(
         False,
         "alarms",
         "Exit 3 when the drift alarm rings (coverage or record counts dropped against the "
-        "last complete run, or pages gave no record).",
+        "last complete run, pages gave no record, or too many records hold suspect values).",
     )
     resolve: tuple[tuple[str, str], ...] = setting(
         (),

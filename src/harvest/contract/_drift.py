@@ -8,7 +8,10 @@ names what dropped:
 
 - ``coverage``: a field's share fell by more than ``points`` percentage points;
 - ``records``: a page kind gave less than half as many records;
-- ``empty_pages``: pages answered 200 and gave no record.
+- ``empty_pages``: pages answered 200 and gave no record;
+- ``suspect``: more than ``suspect_percent`` % of the records the run parsed hold a
+  value that breaks its field's plausibility rule (``docs/records.md``). This one
+  needs no earlier run.
 
 Only whole crawl passes are compared: a run that went on with a pass begun by an
 earlier run saw only part of the site, and its counts would look like a drop.
@@ -25,14 +28,19 @@ from typing import Any
 from harvest.errors import RunOutcome
 
 DEFAULT_POINTS = 20.0
+DEFAULT_SUSPECT_PERCENT = 5.0
 MIN_SAMPLE = 10
 
 
 def compare(
-    current: dict[str, Any], previous: dict[str, Any] | None, points: float = DEFAULT_POINTS
+    current: dict[str, Any],
+    previous: dict[str, Any] | None,
+    points: float = DEFAULT_POINTS,
+    *,
+    suspect_percent: float = DEFAULT_SUSPECT_PERCENT,
 ) -> dict[str, Any]:
     """The ``drift`` section of ``current``'s manifest: what was compared, and the alarms."""
-    alarms: list[dict[str, Any]] = []
+    alarms: list[dict[str, Any]] = suspect_alarms(current.get("doubts") or {}, suspect_percent)
     empty = int(current.get("counts", {}).get("empty_pages", 0))
     if empty:
         alarms.append(
@@ -79,6 +87,33 @@ def compare(
                 }
             )
     return section
+
+
+def suspect_alarms(doubts: dict[str, Any], percent: float) -> list[dict[str, Any]]:
+    """The ``suspect`` alarm, when more than ``percent`` % of the records hold one.
+
+    >>> suspect_alarms({"records": 40, "suspect_records": 3, "suspect": {"program": 3}}, 5.0)[0]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'alarm': 'suspect', 'records': 40, 'suspect_records': 3, 'fields': {'program': 3},
+     'message': '3 of 40 records hold a suspect value (8%, more than 5%): program 3'}
+    >>> suspect_alarms({"records": 40, "suspect_records": 2}, 5.0)
+    []
+    """
+    records, suspect = int(doubts.get("records", 0)), int(doubts.get("suspect_records", 0))
+    if not records or suspect * 100 <= percent * records:
+        return []
+    fields = dict(doubts.get("suspect", {}))
+    named = ", ".join(f"{name} {n}" for name, n in fields.items())
+    return [
+        {
+            "alarm": "suspect",
+            "records": records,
+            "suspect_records": suspect,
+            "fields": fields,
+            "message": f"{suspect} of {records} records hold a suspect value "
+            f"({suspect / records:.0%}, more than {percent:g}%): {named}",
+        }
+    ]
 
 
 def coverage_pairs(

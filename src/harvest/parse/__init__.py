@@ -19,10 +19,12 @@ from harvest.parse._base import Provenance
 from harvest.parse._classify import classify
 from harvest.parse._commentary import CommentaryPage
 from harvest.parse._depth import MAX_DEPTH, too_deep
+from harvest.parse._doubts import Suspect, Unmapped
 from harvest.parse._finder import Finder
 from harvest.parse._html import drop_site_chrome, load_html
 from harvest.parse._listing import ListingPage
 from harvest.parse._product import ProductPage
+from harvest.parse._unmapped import FACT_SELECTORS, HEADING_SELECTORS, unmapped
 from harvest.sites import PageKind, canonical_url
 
 __all__ = [
@@ -43,6 +45,8 @@ class Parsed:
     record: Publication | Topic
     links: tuple[str, ...] = ()
     provenance: dict[str, Provenance] = field(default_factory=dict)
+    unmapped: tuple[Unmapped, ...] = ()  # what the page labels and no field took
+    suspects: tuple[Suspect, ...] = ()  # values that broke a plausibility rule
 
 
 def page_address(body: bytes | str) -> str | None:
@@ -151,7 +155,16 @@ def _publication_parsed(
     else:
         fields |= {"body": page.body(), "image": page.image()}
     record = Publication.model_validate(common | fields)
-    return Parsed(kind, record, (), dict(page.provenance))
+    product = page if isinstance(page, ProductPage) else None
+    passed_over = unmapped(
+        _filled(record),
+        details=product.details if product else {},
+        tables=product.unread_tables() if product else [],
+        headings=page.find.css(HEADING_SELECTORS),
+        facts=page.find.css(FACT_SELECTORS),
+        names=(title.lower(),),
+    )
+    return Parsed(kind, record, (), dict(page.provenance), passed_over)
 
 
 def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
@@ -173,7 +186,20 @@ def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
     links = tuple(
         dict.fromkeys([*(e["url"] for e in entries), *([next_page] if next_page else [])])
     )
-    return Parsed("listing", record, links, dict(page.provenance))
+    passed_over = unmapped(
+        _filled(record),
+        details={},
+        tables=[],
+        headings=page.find.css(HEADING_SELECTORS),
+        facts=[],
+        names=(name.lower(),),
+    )
+    return Parsed("listing", record, links, dict(page.provenance), passed_over)
+
+
+def _filled(record: Publication | Topic) -> frozenset[str]:
+    """The record's fields that hold a value."""
+    return frozenset(name for name, value in record if value not in (None, "", [], ()))
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
 from harvest.parse import parse_page
+from harvest.parse._doubts import Suspect, Unmapped
 from harvest.parse._pool import (
     Handler,
     ParseWorkers,
@@ -87,6 +88,8 @@ class ParseResult:
     entries: tuple[tuple[str, str | None, bool], ...] = ()
     next_page: str | None = None
     published: str | None = None
+    unmapped: tuple[Unmapped, ...] = ()  # what the page labels and no field took
+    suspects: tuple[Suspect, ...] = ()  # values that broke a plausibility rule
 
 
 # The crawl's parse workers yield the CPU to the process driving the network.
@@ -139,6 +142,8 @@ def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
         page_kind=parsed.kind,
         record_sha256=digest,
         filled=filled_fields(record),
+        unmapped=parsed.unmapped,
+        suspects=parsed.suspects,
         **_plan_facts(record),
     )
     if job.previous_record is None:

@@ -156,6 +156,7 @@ class ProductPage(PublicationPage):
             "print_offers",
             ("dom purchase table", self._table_offers),
             ("dom buybox text", self._buybox_offers),
+            ("dom document details", self._details_offers),
         )
 
     def _table_offers(self) -> list[Fields]:
@@ -172,6 +173,26 @@ class ProductPage(PublicationPage):
             if offer is not None:
                 offers.setdefault(offer["format"], offer)
         return list(offers.values())
+
+    def _details_offers(self) -> list[Fields]:
+        """Offers as "Document Details" lists them: "Print Format: Hardcover, Paperback",
+        then "Paperback Pages: 424" and "Paperback Price: $49.95" for each format."""
+        details = self.details
+        offers = []
+        for name in filter(None, map(clean_text, details.get("print format", "").split(","))):
+            pages, price = (
+                details.get(f"{name.lower()} pages"),
+                details.get(f"{name.lower()} price"),
+            )
+            offers.append(_offer(name, f"{pages} pages" if pages else "", price or None))
+        return offers
+
+    def unread_tables(self) -> list[Table]:
+        """The page's tables that neither downloads nor print offers read."""
+        return [table for table in self.tables if not _read_table(table[1])]
+
+    def details_year(self) -> str | None:
+        return self.details.get("year") or None
 
     @cached_property
     def tables(self) -> list[Table]:
@@ -276,6 +297,15 @@ def _section_of(table: LexborNode) -> str | None:
             # An h1/h2 is the block's own heading ("Download eBook for Free"), not a section.
             return text_of(node) if node.tag not in ("h1", "h2") else None
     return None
+
+
+def _read_table(headers: list[str]) -> bool:
+    """A download table (Format | File Size) or a print-copy table (Format | Price)."""
+
+    def has(word: str) -> bool:
+        return any(word in header for header in headers)
+
+    return has("format") and (has("size") or has("price"))
 
 
 def _cell_text(row: dict[str, LexborNode], word: str) -> str | None:

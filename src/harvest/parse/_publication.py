@@ -119,7 +119,12 @@ class PublicationPage(PageParser):
             ("json-ld datePublished", lambda: _ld_text(self._ld_value("datePublished"))),
             ("meta citation_publication_date", lambda: self.meta("citation_publication_date")),
             ("meta article:published_time", lambda: self.meta("article:published_time")),
+            ("dom document details year", self.details_year),
         )
+
+    def details_year(self) -> str | None:
+        """The year a "Document Details" list gives (product pages have one)."""
+        return None
 
     def published(self) -> str | None:
         return parse_date(self.published_raw())

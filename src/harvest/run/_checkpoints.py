@@ -60,7 +60,7 @@ class Checkpoints:
             self.writer.write_line(result.kind, result.line)
         change = PageOutcome(result.change or PageOutcome.UNCHANGED)
         self.stats.outcomes[change] += 1
-        self.stats.saw_record(page_kind, result.filled)
+        self.stats.parsed(url, result)
         update = PageUpdate(
             **_validators(page),
             status=page.status,

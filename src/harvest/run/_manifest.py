@@ -57,6 +57,7 @@ def run_manifest(
         error_rate=round(stats.error_rate, 4),
         max_error_rate=max_error_rate,
         coverage=stats.coverage(),
+        doubts=stats.doubts.section(),
         pages_per_s=round(stats.pages / duration, 2) if duration > 0 else None,
         files=dict(FILES),
         **sections,

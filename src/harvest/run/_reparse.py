@@ -156,7 +156,7 @@ class _Reparse:
             if result.line is not None and result.kind is not None and result.page_kind:
                 self.writer.write_line(result.kind, result.line)
                 self.stats.outcomes[PageOutcome.NEW] += 1
-                self.stats.saw_record(result.page_kind, result.filled)
+                self.stats.parsed(job.url, result)
                 continue
             outcome = ParseOutcome.PARSER_BUG if result.bug else ParseOutcome.PARSE_ERROR
             if result.bug:

@@ -132,7 +132,10 @@ def _publish(run: CrawlLoop, manifest: Manifest) -> tuple[dict[str, Any], Path]:
     settings = run.settings
     previous = run.state.last_run(settings.config_digest)
     drift = compare_runs(
-        manifest.to_json(), previous.manifest if previous else None, settings.drift_points
+        manifest.to_json(),
+        previous.manifest if previous else None,
+        settings.drift_points,
+        suspect_percent=settings.suspect_percent,
     )
     for alarm in drift["alarms"]:
         details = {key: value for key, value in alarm.items() if key != "message"}

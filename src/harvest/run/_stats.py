@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from harvest.errors import FAILED_PAGES, PageOutcome
 from harvest.manifest import KindCoverage
-from harvest.parse._jobs import CONTENT_FIELDS
+from harvest.parse._jobs import CONTENT_FIELDS, ParseResult
+from harvest.run._doubts import DoubtTally
 
 
 @dataclass
@@ -32,6 +33,7 @@ class RunStats:
     filled: dict[str, Counter[str]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     parse_s: float = 0.0
+    doubts: DoubtTally = field(default_factory=DoubtTally)
 
     @property
     def pages(self) -> int:
@@ -48,6 +50,11 @@ class RunStats:
     def saw_record(self, page_kind: str, filled: tuple[str, ...]) -> None:
         self.kinds[page_kind] += 1
         self.filled.setdefault(page_kind, Counter()).update(filled)
+
+    def parsed(self, url: str, result: ParseResult) -> None:
+        """A page parsed into a record: its kind, the fields it filled, its doubts."""
+        self.saw_record(result.page_kind or "", result.filled)
+        self.doubts.saw(url, result.unmapped, result.suspects)
 
     def page_counts(self, *outcomes: PageOutcome) -> dict[str, int]:
         """Pages by outcome, for the manifest's counts: ``outcomes`` (default: all)."""

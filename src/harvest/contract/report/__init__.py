@@ -1,5 +1,6 @@
-"""Tables for people: ``harvest report`` (a run's counts, coverage and drift) and
-``harvest parse --explain`` (where each field of a page came from)."""
+"""Tables for people: ``harvest report`` (a run's counts, coverage, drift and doubts)
+and ``harvest parse --explain`` (where each field of a page came from, and what the
+parse doubts)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,38 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
         console.print("[green]no drift alarm[/]")
     for alarm in alarms:
         console.print(f"[bold red]drift alarm:[/] {alarm['message']}")
+    if data.get("doubts"):
+        print_doubts(console, data["doubts"])
+
+
+def print_doubts(console: Console, doubts: dict[str, Any]) -> None:
+    """A run's suspect values (by field, then the first few) and its unmapped labels."""
+    records, suspect = doubts.get("records", 0), doubts.get("suspect_records", 0)
+    by_field = ", ".join(f"{name} {n}" for name, n in doubts.get("suspect", {}).items())
+    style = "bold yellow" if suspect else "green"
+    console.print(
+        f"[{style}]suspect values in {suspect} of {records} records parsed[/]"
+        + (f": {by_field}" if by_field else "")
+    )
+    if doubts.get("suspects"):
+        table = Table(title="suspect values (kept as read)", title_justify="left")
+        for column in ("field", "rule", "value", "page"):
+            table.add_column(column, overflow="fold")
+        for item in doubts["suspects"]:
+            table.add_row(item["field"], item["rule"], _short(item["value"]), item["url"])
+        console.print(table)
+    unmapped = doubts.get("unmapped", [])
+    if not unmapped:
+        console.print("[green]no unmapped labels[/]")
+        return
+    table = Table(title="unmapped: shown by pages, taken by no field", title_justify="left")
+    for column in ("kind", "label", "pages", "example", "first page"):
+        table.add_column(column, overflow="fold")
+    for item in unmapped:
+        urls = item.get("urls") or [""]
+        example = _short(item.get("example") or "", 40)
+        table.add_row(item["kind"], item["label"], str(item["pages"]), example, urls[0])
+    console.print(table)
 
 
 def print_explanation(console: Console, name: str, parsed: Parsed) -> None:
@@ -78,6 +111,16 @@ def print_explanation(console: Console, name: str, parsed: Parsed) -> None:
         style = "dim" if value in (None, "", []) else None
         table.add_row(field, _short(value), source, missed, style=style)
     console.print(table)
+    for suspect in parsed.suspects:
+        console.print(
+            f"[bold yellow]suspect:[/] {suspect.field} = {suspect.value!r} "
+            f"breaks rule {suspect.rule}"
+        )
+    for item in parsed.unmapped:
+        shown = f": {item.example}" if item.example else ""
+        console.print(f"[yellow]unmapped {item.kind}:[/] {item.label}{shown}")
+    if not parsed.suspects and not parsed.unmapped:
+        console.print("[green]no suspect value, no unmapped label[/]")
 
 
 def _short(value: Any, width: int = 60) -> str:
