@@ -9,7 +9,8 @@ read once more for what it *labels*:
   subtitle, date, type and authors;
 - tables (``table``) that are not a download or a print-copy table;
 - section headings of the content (``heading``): h2 to h4, not in a teaser, not in
-  an article's body (those are the body's own), not the caption of a table.
+  an article's body (those are the body's own), not the caption of a table
+  (``HEADING_SELECTORS``).
 
 Each label is either *taken* (a field reads it and holds a value on this page) or
 *ignored* (``IGNORED_DETAILS`` and ``IGNORED_SECTIONS``, each with its reason, as
@@ -78,11 +79,12 @@ _IGNORED = re.compile("|".join(f"(?:{pattern})" for pattern, _ in IGNORED_SECTIO
 _FACT_CLASSES = frozenset(
     {"subtitle", "published", "authors", "type-published", "type", "date", "type-date"}
 )
-FACT_SELECTORS = ".product-header p, .post-heading p"
+FACT_SELECTORS = (".product-header p", ".post-heading p")  # each anchored by the Finder
 _LABEL = re.compile(r"^([A-Z][\w /&-]{0,40}?)\s*:\s*\S")
-HEADING_SELECTORS = "h2, h3, h4"
-# Where a heading belongs to something a field reads whole: an article body, a teaser.
-_BODY_CLASSES = ("body-text", "article-body")
+# Section headings: not in a teaser (a list item) nor an article's body (a field reads
+# those whole), not for screen readers only ("Site-wide navigation"). One query: lexbor
+# sorts them out faster than a walk up each heading's parents.
+HEADING_SELECTORS = ":is(h2, h3, h4):not(li *, .body-text *, .article-body *, .access)"
 EXAMPLE_CHARS = 80
 
 
@@ -146,15 +148,15 @@ def _headings(
 ) -> Iterator[Unmapped]:
     for node in headings:
         text = text_of(node)
-        if not text or "access" in (node.attributes.get("class") or "").split():
-            continue  # empty, or for screen readers only ("Site-wide navigation")
+        if not text:
+            continue
         key = text.lower()
         fields = SECTION_FIELDS.get(key) or (("entries",) if _EXPLORE.match(key) else ())
         if any(name in filled for name in fields) or key in names:
             continue
         if not fields and _IGNORED.fullmatch(key):
             continue
-        if _captions_table(node) or _inside_read_whole(node):
+        if _captions_table(node):
             continue
         yield Unmapped("heading", clean_text(text) or text)
 
@@ -165,19 +167,6 @@ def _captions_table(node: LexborNode) -> bool:
     while sibling is not None and not sibling.is_element_node:
         sibling = sibling.next
     return sibling is not None and sibling.tag == "table"
-
-
-def _inside_read_whole(node: LexborNode) -> bool:
-    """In a teaser (a list item) or an article's body: part of what a field reads whole."""
-    parent = node.parent
-    while parent is not None and parent.tag not in ("body", "html"):
-        if parent.tag == "li":
-            return True
-        classes = parent.attributes.get("class") or ""
-        if any(name in classes for name in _BODY_CLASSES):
-            return True
-        parent = parent.parent
-    return False
 
 
 def _example(value: str | None) -> str | None:
