@@ -42,6 +42,10 @@ CHARTS = (
 )
 
 
+YEAR = b"<li><strong>Year:</strong> 2004</li>"
+NEW_LABEL = b"<li><strong>Funding Agency:</strong> United States Air Force</li>"
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("history")
@@ -50,7 +54,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings(replay_dir=site, out_dir=base / "output")
     crawl_sync(settings)
     page = site / "www.rand.org/pubs/monographs/MG115.html"
-    page.write_bytes(page.read_bytes().replace(OLD_PRICE, NEW_PRICE))
+    page.write_bytes(
+        page.read_bytes().replace(OLD_PRICE, NEW_PRICE).replace(YEAR, YEAR + NEW_LABEL)
+    )
     (site / GONE.removeprefix("https://")).unlink()
     crawl_sync(replace(settings, clock=datetime.now(UTC) + timedelta(days=31)))
     return base / "output"
@@ -105,6 +111,18 @@ def test_the_numbers_are_the_runs_and_the_export(
     summary = summarize(history)
     assert summary.publications == 30 and sum(summary.by_year.values()) == 30
     assert f"{summary.publications:,} publications" in html
+
+
+def test_the_latest_runs_doubts_are_listed(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html = report(history, tmp_path / "report.html", capsys)
+    section = html.split('<section id="doubts">', 1)[1].split("</section>", 1)[0]
+    assert 'parsed 1 record; <b class="ok">0</b> hold a suspect value' in section
+    table = section.split('id="unmapped-table"', 1)[1]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table.split("<tbody>", 1)[1])
+    assert cells[:4] == ["detail", "funding agency", "1", "United States Air Force"]
+    assert cells[4].endswith("/pubs/monographs/MG115.html")
 
 
 def test_a_drift_alarm_is_listed_and_outlined(

@@ -42,6 +42,7 @@ class RunSummary:
     compared_with: str | None
     alarms: tuple[dict[str, Any], ...]
     largest_drop: tuple[str, str, float] | None  # (page kind, field, points) vs compared_with
+    doubts: dict[str, Any]  # the manifest's suspect values and unmapped labels ({}: none)
 
     @property
     def total_pages(self) -> int:
@@ -100,6 +101,7 @@ def _summary(
         compared_with=compared_with if previous is not None else None,
         alarms=tuple(drift.get("alarms") or ()),
         largest_drop=_largest_drop(manifest, previous),
+        doubts=manifest.get("doubts") or {},
     )
 
 

@@ -39,6 +39,7 @@ table { border-collapse: collapse; font-size: .85rem; width: 100%; }
 th, td { padding: .2rem .45rem; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child, td.text { text-align: left; white-space: nowrap; }
 thead th { position: sticky; top: 0; background: #fafafa; }
+#doubts th, #doubts td { text-align: left; }
 .scroll { max-height: 28rem; overflow: auto; border: 1px solid #eee; }
 @media print { .scroll { max-height: none; overflow: visible; } }
 """
@@ -76,6 +77,7 @@ def render(
         "<h2>Field coverage</h2>",
         *([_figure(chart) for chart in coverage_charts(runs)] if runs else []),
         "</section>",
+        *_doubts(runs),
         '<section id="dataset">',
         "<h2>The dataset now</h2>",
         f"<p>{escape(_dataset_line(dataset))}</p>",
@@ -166,6 +168,54 @@ def _runs_table(runs: Sequence[RunSummary]) -> Iterable[str]:
             f'<td class="{"alarm" if run.alarms else ""}">{len(run.alarms)}</td>',
         ]
         yield f"<tr>{''.join(cells)}</tr>"
+    yield "</tbody></table></div>"
+
+
+DOUBTS_SHOWN = 30  # rows of each doubts table
+
+
+def _doubts(runs: Sequence[RunSummary]) -> Iterable[str]:
+    """The latest run's suspect values by field and its unmapped labels."""
+    run = next((run for run in reversed(runs) if run.doubts), None)
+    if run is None:
+        return
+    doubts = run.doubts
+    records, suspect = int(doubts.get("records", 0)), int(doubts.get("suspect_records", 0))
+    yield '<section id="doubts">'
+    yield "<h2>Doubts</h2>"
+    labels = len(doubts.get("unmapped", []))
+    yield (
+        f"<p>Run {escape(run.run_id)} parsed {_count(records, 'record')}; "
+        f'<b class="{"alarm" if suspect else "ok"}">{suspect:,}</b> '
+        f"{'holds' if suspect == 1 else 'hold'} a suspect value (kept as read), and its "
+        f"pages showed {_count(labels, 'label')} that no field took.</p>"
+    )
+    rows = [
+        [str(item[key]) for key in ("field", "rule", "value", "url")]
+        for item in doubts.get("suspects", [])[:DOUBTS_SHOWN]
+    ]
+    yield from _table("suspects-table", ("field", "rule", "value", "page"), rows)
+    rows = [
+        [str(item.get(key) or "") for key in ("kind", "label", "pages", "example")]
+        + [(item.get("urls") or [""])[0]]
+        for item in doubts.get("unmapped", [])[:DOUBTS_SHOWN]
+    ]
+    yield from _table("unmapped-table", ("kind", "label", "pages", "example", "first page"), rows)
+    yield "</section>"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _table(table_id: str, columns: Sequence[str], rows: list[list[str]]) -> Iterable[str]:
+    """A table of text cells, or nothing when it has no row."""
+    if not rows:
+        return
+    head = "".join(f"<th>{escape(name)}</th>" for name in columns)
+    yield f'<div class="scroll"><table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>'
+    for row in rows:
+        yield "<tr>" + "".join(f'<td class="text">{escape(cell)}</td>' for cell in row) + "</tr>"
     yield "</tbody></table></div>"
 
 
