@@ -19,10 +19,12 @@ from harvest.parse._base import Provenance
 from harvest.parse._classify import classify
 from harvest.parse._commentary import CommentaryPage
 from harvest.parse._depth import MAX_DEPTH, too_deep
+from harvest.parse._doubts import Suspect
 from harvest.parse._finder import Finder
 from harvest.parse._html import drop_site_chrome, load_html
 from harvest.parse._listing import ListingPage
 from harvest.parse._product import ProductPage
+from harvest.parse._suspects import suspects
 from harvest.sites import PageKind, canonical_url
 
 __all__ = [
@@ -37,12 +39,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Parsed:
-    """A page's record, the URLs it leads to, and where each field came from."""
+    """A page's record, the URLs it leads to, where each field came from, and the
+    values it holds that break their field's plausibility rule (kept as read)."""
 
     kind: PageKind
     record: Publication | Topic
     links: tuple[str, ...] = ()
     provenance: dict[str, Provenance] = field(default_factory=dict)
+    suspects: tuple[Suspect, ...] = ()
 
 
 def page_address(body: bytes | str) -> str | None:
@@ -151,7 +155,7 @@ def _publication_parsed(
     else:
         fields |= {"body": page.body(), "image": page.image()}
     record = Publication.model_validate(common | fields)
-    return Parsed(kind, record, (), dict(page.provenance))
+    return Parsed(kind, record, (), dict(page.provenance), suspects(record))
 
 
 def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
@@ -173,7 +177,7 @@ def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
     links = tuple(
         dict.fromkeys([*(e["url"] for e in entries), *([next_page] if next_page else [])])
     )
-    return Parsed("listing", record, links, dict(page.provenance))
+    return Parsed("listing", record, links, dict(page.provenance), suspects(record))
 
 
 def _first_error(exc: ValidationError) -> str:
