@@ -99,22 +99,11 @@ def test_an_organisation_name_that_is_not_one(name: str, rule: str) -> None:
 # -- person names ----------------------------------------------------------------------
 
 GOOD_PERSON_NAMES = [
-    "Norman D. Levin",
-    "Lynn A. Karoly",
-    "Jürgen Müller",
-    "Zoë Ćosić",
-    "Siân Llewellyn",
-    "James O'Connell",
-    "Gustav Sjöström",
-    "John Smith, Jr.",
-    "John Smith, Jr., Ph.D.",
-    "María de los Ángeles García Fernández",
-    "Ludwig van Beethoven",
-    "Al Gore",
-    "RAND Corporation",
-    "王伟",
-    "Louis XIV",
-]
+    "Norman D. Levin", "Lynn A. Karoly", "Jürgen Müller", "Zoë Ćosić", "Siân Llewellyn",
+    "James O'Connell", "Gustav Sjöström", "John Smith, Jr.", "John Smith, Jr., Ph.D.",
+    "María de los Ángeles García Fernández", "Ludwig van Beethoven", "Al Gore",
+    "RAND Corporation", "王伟", "Louis XIV",
+]  # fmt: skip
 
 BAD_PERSON_NAMES = [
     ("--", "person-name-no-letters"),
@@ -307,23 +296,14 @@ def test_a_document_number_in_another_form(number: str) -> None:
 
 
 GOOD_DOIS = [
-    "10.7249/MG115",
-    "10.7249/RRA2186-1",
-    "10.7249/CF345",
-    "10.7249/RR2962",
-    "10.1001/jama.2020.1234",
-    "10.1002/(SICI)1097-4571(199806)49:8%3C693::AID-ASI4%3E3.0.CO;2-O",
+    "10.7249/MG115", "10.7249/RRA2186-1", "10.7249/CF345", "10.7249/RR2962",
+    "10.1001/jama.2020.1234", "10.1002/(SICI)1097-4571(199806)49:8%3C693::AID-ASI4%3E3.0.CO;2-O",
     "10.1000.10/123456",
-]
+]  # fmt: skip
 BAD_DOIS = [
-    "https://doi.org/10.7249/MG115",
-    "doi:10.7249/MG115",
-    "10.7249",
-    "10.7249/",
-    "10.72/MG115",
-    "10.7249/MG 115",
-    "RR-2646-A",
-]
+    "https://doi.org/10.7249/MG115", "doi:10.7249/MG115", "10.7249", "10.7249/", "10.72/MG115",
+    "10.7249/MG 115", "RR-2646-A",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("doi", GOOD_DOIS)
