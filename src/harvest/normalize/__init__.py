@@ -9,10 +9,14 @@ Modules, one concern each:
 * ``_names``: ``parse_author_list``, ``AuthorList``, ``person_name``.
 * ``_captions``: ``split_caption``, ``clean_credit`` (image caption vs photo credit).
 * ``_identifiers``: ``parse_doi``, ``parse_isbn``.
+* ``_plausible``: ``org_name_doubt``, ``person_name_doubt``, ``date_doubt``,
+  ``size_doubt``, ``price_doubt``, ``pages_doubt``, ``document_number_doubt``,
+  ``doi_doubt``: the plausibility rule a field's value breaks, or None.
 * ``_urls``: ``normal_url``, ``join_url``, ``is_http_url``, ``host_of`` (a site's own
   spelling of its URLs is ``harvest.sites.canonical_url``).
 
-Every function takes ``str | None`` and returns a value or ``None`` on junk.
+Every function takes ``str | None`` and returns a value or ``None`` on junk (the
+plausibility rules take a field's value as the record holds it).
 """
 
 from __future__ import annotations
@@ -26,6 +30,16 @@ if TYPE_CHECKING:
     from harvest.normalize._identifiers import parse_doi, parse_isbn
     from harvest.normalize._money import ParsedPrice, parse_price
     from harvest.normalize._names import AuthorList, parse_author_list, person_name
+    from harvest.normalize._plausible import (
+        date_doubt,
+        document_number_doubt,
+        doi_doubt,
+        org_name_doubt,
+        pages_doubt,
+        person_name_doubt,
+        price_doubt,
+        size_doubt,
+    )
     from harvest.normalize._sizes import parse_size
     from harvest.normalize._text import clean_paragraphs, clean_text
     from harvest.normalize._urls import (
@@ -46,6 +60,19 @@ _WHERE = {
     **dict.fromkeys(("parse_doi", "parse_isbn"), "_identifiers"),
     **dict.fromkeys(("ParsedPrice", "parse_price"), "_money"),
     **dict.fromkeys(("AuthorList", "parse_author_list", "person_name"), "_names"),
+    **dict.fromkeys(
+        (
+            "date_doubt",
+            "document_number_doubt",
+            "doi_doubt",
+            "org_name_doubt",
+            "pages_doubt",
+            "person_name_doubt",
+            "price_doubt",
+            "size_doubt",
+        ),
+        "_plausible",
+    ),
     "parse_size": "_sizes",
     **dict.fromkeys(("clean_paragraphs", "clean_text"), "_text"),
     **dict.fromkeys(
@@ -68,13 +95,18 @@ __all__ = [
     "clean_credit",
     "clean_paragraphs",
     "clean_text",
+    "date_doubt",
+    "document_number_doubt",
+    "doi_doubt",
     "host_of",
     "in_scope_origin",
     "is_http_url",
     "is_ip_literal",
     "join_url",
     "normal_url",
+    "org_name_doubt",
     "origin_of",
+    "pages_doubt",
     "parse_author_list",
     "parse_date",
     "parse_doi",
@@ -82,6 +114,9 @@ __all__ = [
     "parse_price",
     "parse_size",
     "person_name",
+    "person_name_doubt",
+    "price_doubt",
+    "size_doubt",
     "split_caption",
 ]
 

@@ -24,6 +24,7 @@ from harvest.parse._finder import Finder
 from harvest.parse._html import drop_site_chrome, load_html
 from harvest.parse._listing import ListingPage
 from harvest.parse._product import ProductPage
+from harvest.parse._suspects import suspects
 from harvest.parse._unmapped import FACT_SELECTORS, HEADING_SELECTORS, unmapped
 from harvest.sites import PageKind, canonical_url
 
@@ -39,7 +40,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Parsed:
-    """A page's record, the URLs it leads to, and where each field came from."""
+    """A page's record, the URLs it leads to, where each field came from, and the
+    values it holds that break their field's plausibility rule (kept as read)."""
 
     kind: PageKind
     record: Publication | Topic
@@ -164,7 +166,7 @@ def _publication_parsed(
         facts=[node for selector in FACT_SELECTORS for node in page.find.css(selector)],
         names=(title.lower(),),
     )
-    return Parsed(kind, record, (), dict(page.provenance), passed_over)
+    return Parsed(kind, record, (), dict(page.provenance), passed_over, suspects(record))
 
 
 def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
@@ -194,7 +196,7 @@ def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
         facts=[],
         names=(name.lower(),),
     )
-    return Parsed("listing", record, links, dict(page.provenance), passed_over)
+    return Parsed("listing", record, links, dict(page.provenance), passed_over, suspects(record))
 
 
 def _filled(record: Publication | Topic) -> frozenset[str]:

@@ -32,6 +32,8 @@ class Site:
     is ``/pubs.html`` and ``/content/rand.html`` the home page.
     ``markers``: for each page kind, in the order they are tried, CSS selectors of
     markup only that kind of page has (``harvest.parse.classify`` reads them).
+    ``earliest_year``: the year of the publisher's first publication; a date before it
+    is a suspect value (``harvest.parse``'s plausibility checks); None: no such bound.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Site:
     index_paths: tuple[str, ...] = ()
     cms_root: str | None = None
     markers: tuple[tuple[PageKind, tuple[str, ...]], ...] = ()
+    earliest_year: int | None = None
     _listing: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _publication: re.Pattern[str] = field(init=False, repr=False, compare=False)
 

@@ -17,7 +17,8 @@ and the listings' "next" links use that spelling
 covers) is public and a different thing.
 
 The page parsers (``harvest.parse``) are written for rand.org's markup; which of
-them reads a page is decided by ``MARKERS``.
+them reads a page is decided by ``MARKERS``. RAND's publications date from 1946:
+an earlier date on a page is a suspect value.
 """
 
 from __future__ import annotations
@@ -53,4 +54,7 @@ RAND = Site(
         ("product", PRODUCT_MARKERS),
         ("listing", LISTING_MARKERS),
     ),
+    # Project RAND's first report, "Preliminary Design of an Experimental
+    # World-Circling Spaceship", is dated May 1946: nothing rand.org lists is older.
+    earliest_year=1946,
 )
