@@ -9,11 +9,12 @@ each failing test that drew on it (the ``seed`` fixture, or a Hypothesis test), 
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import subprocess
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,20 @@ def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _harvest_logging_as_before() -> Iterator[None]:
+    """A command called in-process (``main([...])``) logs to the ``sys.stderr`` of its
+    test; once that test's capture is closed, a later test's log lines would go to a
+    closed stream. Each test leaves the harvest logger as it found it."""
+    logger = logging.getLogger("harvest")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    for handler in [h for h in logger.handlers if h not in handlers]:
+        logger.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        if handler not in logger.handlers:
+            logger.addHandler(handler)
+    logger.setLevel(level)
