@@ -66,7 +66,8 @@ def test_a_suspect_value_is_kept_warned_and_rings_the_alarm(
         if json.loads(line)["url"] == suspect["url"]
     )
     assert record["published"] == "2099-03-01"  # kept as read
-    warned = [r.getMessage() for r in caplog.records if r.getMessage().startswith("suspect value on")]
+    messages = [record.getMessage() for record in caplog.records]
+    warned = [message for message in messages if message.startswith("suspect value on")]
     assert len(warned) == 1 and product_path(1) in warned[0] and suspect["rule"] in warned[0]
     (alarm,) = [a for a in result.drift if a["alarm"] == "suspect"]
     assert alarm["suspect_records"] == 1 and alarm["fields"] == {"published": 1}
