@@ -49,13 +49,17 @@ def test_a_new_details_label_is_counted_in_the_manifest_and_reported(
     assert "funding agency" in text and "Department of Examples" in text
 
 
+@pytest.mark.parametrize("workers", [0, 1], ids=["inline", "parse-worker"])
 def test_a_suspect_value_is_kept_warned_and_rings_the_alarm(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, workers: int
 ) -> None:
+    # Parsed in a worker process, the page's doubts come back with its result: the
+    # warning is the run's own, in its log.
     with fault_site() as site:
         site.routes[product_path(1)] = page(_future(1))
         with caplog.at_level(logging.WARNING, logger="harvest"):
-            result = crawl(site, tmp_path, suspect_percent=10)
+            result = crawl(site, tmp_path, suspect_percent=10, parse_workers=workers)
+    assert result.manifest["politeness"]["parse_workers"] == workers
     doubts = result.manifest["doubts"]
     assert doubts["suspect"] == {"published": 1} and doubts["suspect_records"] == 1
     (suspect,) = doubts["suspects"]
