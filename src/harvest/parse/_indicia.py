@@ -91,48 +91,49 @@ _WORDS = (
     *("funding", "funds", "grant", "gift", "possible", "using"),
     *("conducted", "carried", "undertaken", "performed", "done"),
 )
-# Where a sentence ends: a stop and a capital, but not after an initial ("U.S. Army").
-_SENTENCE_END = re.compile(
-    r"(?<!\b[A-Z]\.)(?<!\bInc\.)(?<!\bCo\.)(?<!\bNo\.)(?<!\bSt\.)(?<!\bJr\.)"
-    r"(?<=[.!?])\s+(?=[\"“(]?[A-Z])"
-)
+# Where a sentence may end (whitespace is single spaces by then) ...
+_SENTENCE_END = re.compile(r"[.!?] (?=[\"“(]?[A-Z])")
+# ... unless the stop ends an initial or an abbreviation ("U.S. Army", "Co. Ltd").
+_ABBREVIATION = re.compile(r"(?:^|\W)(?:[A-Z]|Inc|Co|No|St|Jr)\.$")
+# The fixed notices beside the indicia: never searched.
+_NOTICES = ("This document and trademark", "RAND is a nonprofit institution", "Permission is")
+# The regexes below read text whose whitespace is single spaces, and each begins with
+# one character class, so a search skips straight to the few places a match can begin.
 # The clause after a unit name: lowercase words mid-sentence, so never part of a name.
 _UNIT_END = re.compile(
-    r"\s+(?:using|through|via|under|as\s+part\s+of|on\s+behalf\s+of|at\s+the\s+request"
-    r"|in\s+(?:collaboration|partnership|cooperation|consultation)\s+with)\s"
-    r"|\s+with\s+(?:(?:the|generous|financial|additional|partial)\s+)*(?:support|funding"
-    r"|funds|grants?|a\s+grant|gifts?|a\s+gift|contributions|sponsorship|income)\b"
-    r"|,?\s+and\s+(?:was\s+|is\s+|were\s+)?(?:funded|sponsored|supported|paid|made|financed"
+    r"[ ,;(\u2014]"
+    r"(?:(?<= )(?:using|through|via|under|as part of|on behalf of|at the request"
+    r"|in (?:collaboration|partnership|cooperation|consultation) with) "
+    r"|(?<= )with (?:(?:the|generous|financial|additional|partial) )*(?:support|funding"
+    r"|funds|grants?|a grant|gifts?|a gift|contributions|sponsorship|income)\b"
+    r"|(?<=[ ,]) ?and (?:(?:was|is|were) )?(?:funded|sponsored|supported|paid|made|financed"
     r"|commissioned)\b"
-    r"|,?\s+(?:funded|sponsored|supported|financed)\s+(?:by|through|with)\b"
-    r"|,\s+(?:including|using|which|who|whose|under|through|for|on|in|an?|the)\s"
-    r"|,\s+with\s(?!(?:the\s+)?RAND\s)"
-    r"|\s*[;(\u2014]|\s+[-\u2013]\s"
+    r"|(?<=[ ,]) ?(?:funded|sponsored|supported|financed) (?:by|through|with)\b"
+    r"|(?<=,) (?:including|using|which|who|whose|under|through|for|on|in|an?|the) "
+    r"|(?<=,) with (?!(?:the )?RAND )"
+    r"|(?<=[;(\u2014])|(?<= )[-\u2013] )"
 )
-# Where an inner unit ends and the RAND unit holding it begins ("Y Program of the RAND
-# Z Division"): only before "RAND " / "the RAND ", as "of" is in many names.
-_UNIT_SPLIT = re.compile(
-    r"(?:\s*,\s*(?:(?:an?\s+)?(?:part|unit|program|center|component|division)\s+of\s+)?"
-    r"|\s+(?:of|with|within|in|at|inside|part\s+of)\s+)"
-    r"(?=(?:the\s+)?RAND\s)"
+# What joins an inner unit to the RAND unit holding it ("Y Program of the RAND Z
+# Division"), just before "RAND ": only there, as "of" is in many names.
+_JOIN = re.compile(
+    r"[ ,](?:(?<=,) ?(?:(?:an? )?(?:part|unit|program|center|component|division) of )?"
+    r"|(?<= )(?:of|with|within|in|at|inside|part of) )(?:the )?\Z"
 )
 # The end of a funder's name or a funding clause: the unit clause after it.
 _MONEY_END = re.compile(
-    r",?\s+and\s+(?:was\s+|is\s+|were\s+)?(?:(?:independently\s+)?initiated\s+and\s+)?"
-    r"(?:conducted|carried\s+out|undertaken|performed|prepared|produced|written)\b"
-    r"|\s+under\s+(?:contract|grant|award|agreement|cooperative|the\s+auspices)\b"
-    r"|\s*\(",
+    r"[ ,(](?:(?<=[ ,]) ?and (?:(?:was|is|were) )?(?:(?:independently )?initiated and )?"
+    r"(?:conducted|carried out|undertaken|performed|prepared|produced|written)\b"
+    r"|(?<= )under (?:contract|grant|award|agreement|cooperative|the auspices)\b"
+    r"|(?<=\())",
     re.I,
 )
 _FUNDER_LEAD = re.compile(
-    r"^(?:the\s+)?(?:(?:an?|generous|additional|financial)\s+)*"
-    r"(?:funds|funding|support|grants?|gifts?|awards?|contracts?)\s+(?:provided\s+)?"
-    r"(?:from|by|of)\s+(?:the\s+)?|^the\s+",
+    r"(?:the )?(?:(?:an?|generous|additional|financial) )*"
+    r"(?:funds|funding|support|grants?|gifts?|awards?|contracts?) (?:provided )?"
+    r"(?:from|by|of) (?:the )?|the ",
     re.I,
 )
-_FUNDS_LEAD = re.compile(
-    r"^(?:the\s+)?(?:funds|funding|support)\s+(?:provided\s+)?(?:from|by|of)\s+", re.I
-)
+_FUNDS_LEAD = re.compile(r"(?:the )?(?:funds|funding|support) (?:provided )?(?:from|by|of) ", re.I)
 # RAND's own money: common nouns, so matched in lowercase ("Bloomberg Philanthropies"
 # is a funder's name) ...
 _OWN_MONEY = re.compile(
@@ -165,9 +166,17 @@ division='RAND Arroyo Center', funding=None)
 
 
 def _sentences(paragraphs: Iterable[str]) -> Iterable[str]:
-    for paragraph in paragraphs:
-        if first_word(paragraph, _WORDS) is not None:
-            yield from _SENTENCE_END.split(paragraph)
+    for given in paragraphs:
+        if given.startswith(_NOTICES) or first_word(given, _WORDS) is None:
+            continue
+        paragraph = " ".join(given.split())
+        start = 0
+        for stop in _SENTENCE_END.finditer(paragraph):
+            end = stop.start() + 1
+            if _ABBREVIATION.search(paragraph, max(end - 5, 0), end) is None:
+                yield paragraph[start:end]
+                start = end + 1
+        yield paragraph[start:]
 
 
 def _read_sentence(sentence: str, found: dict[str, str]) -> None:
@@ -178,8 +187,9 @@ def _read_sentence(sentence: str, found: dict[str, str]) -> None:
             found["program"] = program
         if division:
             found["division"] = division
+    lower = sentence.lower() if sentence.isascii() else None
     for pattern, words, kind in _MONEY_PATTERNS:
-        match = search_from_words(pattern, sentence, words)
+        match = _search(pattern, sentence, lower, words)
         if match is None:
             continue
         role, text = _money(match["who"], kind)
@@ -196,6 +206,17 @@ _MONEY_PATTERNS = (
 )
 
 
+def _search(
+    pattern: re.Pattern[str], text: str, lower: str | None, words: tuple[str, ...]
+) -> re.Match[str] | None:
+    """``search_from_words`` for a text lowercased once for all the patterns (None: a
+    non-ASCII text, searched whole)."""
+    if lower is None:
+        return pattern.search(text)
+    found = [i for i in map(lower.find, words) if i >= 0]
+    return pattern.search(text, min(found)) if found else None
+
+
 def _money(text: str, role: str) -> tuple[str, str | None]:
     """(role, text) for who paid: ("funding", as worded) for RAND's own money, else
     (role, the funder's name).
@@ -208,8 +229,13 @@ def _money(text: str, role: str) -> tuple[str, str | None]:
     end = _MONEY_END.search(text)
     text = _trim(text[: end.start()] if end else text)
     if _OWN_MONEY.search(text) and not _NAMED_GIVER.search(text):
-        return "funding", _name(_FUNDS_LEAD.sub("", text, count=1))
-    return role, _name(_FUNDER_LEAD.sub("", text, count=1))
+        return "funding", _name(_without(_FUNDS_LEAD, text))
+    return role, _name(_without(_FUNDER_LEAD, text))
+
+
+def _without(lead: re.Pattern[str], text: str) -> str:
+    match = lead.match(text)
+    return text[match.end() :] if match else text
 
 
 def _conducted(sentence: str) -> tuple[str | None, str | None]:
@@ -237,13 +263,17 @@ def _units(text: str) -> tuple[str | None, str | None]:
     """(program, division) from the unit clause: "Y of the RAND Z", or one unit."""
     end = _UNIT_END.search(text)
     stop = end.start() if end else len(text)
-    for split in _UNIT_SPLIT.finditer(text):
-        if split.start() > stop:
+    at = text.find("RAND ", 1)
+    while at > 0:
+        join = _JOIN.search(text, max(at - 40, 0), at)
+        if join is not None:
+            if join.start() > stop:
+                break
+            inner, outer = _unit(text[: join.start()]), _unit(_cut_unit(text[at:]))
+            if inner and outer:
+                return inner, outer
             break
-        inner, outer = _unit(text[: split.start()]), _unit(_cut_unit(text[split.end() :]))
-        if inner and outer:
-            return inner, outer
-        break
+        at = text.find("RAND ", at + 1)
     only = _unit(text[:stop])
     if only is None:
         return None, None
@@ -257,7 +287,8 @@ def _cut_unit(text: str) -> str:
 
 def _unit(text: str) -> str | None:
     """A unit's name, "the" and trailing stops dropped; None unless it starts as a name."""
-    name = _name(re.sub(r"^the\s+", "", _trim(text), flags=re.I))
+    text = _trim(text)
+    name = _name(text[4:] if text[:4] in ("the ", "The ") else text)
     return name if name and name[0].isupper() else None
 
 
