@@ -134,6 +134,7 @@ FIELDS[Publication] = {
     "sponsor": strings,
     "program": strings,
     "division": strings,
+    "funding": strings,
     "cover_image": images,
     "image": images,
     "body": strings,

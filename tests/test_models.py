@@ -41,6 +41,8 @@ def test_minimal_publication_dumps_the_contract_keys() -> None:
         "series",
         "sponsor",
         "program",
+        "division",
+        "funding",
         "cover_image",
         "body",
     ):

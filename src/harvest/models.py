@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_serializer
 from pydantic.json_schema import models_json_schema
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DECIMAL = re.compile(r"^\d+(\.\d+)?$")
@@ -154,6 +154,12 @@ class Publication(Record):
     sponsor: str | None = None
     program: str | None = None
     division: str | None = Field(None, description="RAND research division that did the work.")
+    funding: str | None = Field(
+        None,
+        description="RAND's own money that paid for the work, as the page words it "
+        '(e.g. "gifts from RAND supporters and income from operations"); an external '
+        "funder is the sponsor.",
+    )
     cover_image: Image | None = None
     image: Image | None = Field(None, description="Hero image of an article, with credit.")
     body: str | None = Field(None, description="Article text, paragraphs split by blank lines.")

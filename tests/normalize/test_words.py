@@ -1,5 +1,5 @@
 """``search_from_words`` finds what a whole-text search finds, for every pattern it
-stands in for: the searches of the product parser's indicia sentences."""
+stands in for: the searches of a product page's indicia sentences (``parse/_indicia.py``)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import harvest.parse._indicia as indicia
 import harvest.parse._product as product
 from harvest.normalize._words import first_word, search_from_words
 
 PATTERNS = [
-    (product.SPONSOR, product.SPONSOR_WORDS),
-    (product.FUNDED, product.FUNDED_WORDS),
-    (product.CONDUCTED, product.CONDUCTED_WORDS),
+    (indicia.SPONSORED, indicia.SPONSORED_WORDS),
+    (indicia.FUNDING_PROVIDED, indicia.FUNDING_WORDS),
+    (indicia.MADE_POSSIBLE, indicia.MADE_POSSIBLE_WORDS),
+    (indicia.WITH_SUPPORT, indicia.WITH_WORDS),
+    (indicia.USING, indicia.USING_WORDS),
+    (indicia.CONDUCTED, indicia.CONDUCTED_WORDS),
     (product.SERIES, product.SERIES_WORDS),
 ]
 
@@ -36,6 +40,12 @@ SENTENCE = st.lists(
             "commissioned",
             "conducted",
             "Conducted within",
+            "carried out",
+            "work done for",
+            "made possible by",
+            "with support from",
+            "using income from",
+            "gifts",
             "conducted by the",
             "xconducted in",
             "part of the",

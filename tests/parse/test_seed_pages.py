@@ -88,7 +88,9 @@ def test_mg115_summary_is_the_whole_abstract_and_nothing_else(mg115: Publication
 
 def test_mg115_indicia(mg115: Publication) -> None:
     assert mg115.sponsor == "United States Air Force"
-    assert mg115.program == "RAND Project AIR FORCE"
+    # One unit, and a RAND one: the division ("conducted within RAND Project AIR FORCE").
+    assert (mg115.program, mg115.division) == (None, "RAND Project AIR FORCE")
+    assert mg115.funding is None
     assert mg115.series == "RAND monograph series"
 
 

@@ -117,7 +117,7 @@ def test_sponsor_sentence_variants() -> None:
     Richardson Foundation.</p><p>This research was conducted by RAND Health Care.</p></div>"""
     record = _product(HEADER + indicia)
     assert record.sponsor == "Smith Richardson Foundation"
-    assert record.program == "RAND Health Care"
+    assert (record.program, record.division, record.funding) == (None, "RAND Health Care", None)
 
 
 def test_copyright_notice_never_leaks_into_the_summary() -> None:

@@ -152,6 +152,7 @@ def _publication_parsed(
             "sponsor": page.sponsor(),
             "program": page.program(),
             "division": page.division(),
+            "funding": page.funding(),
             "cover_image": page.cover_image(),
         }
     else:

@@ -20,7 +20,7 @@ from harvest.normalize import (
     parse_price,
     parse_size,
 )
-from harvest.normalize._words import first_word, search_from_words
+from harvest.normalize._words import search_from_words
 from harvest.parse._base import Fields
 from harvest.parse._finder import unique
 from harvest.parse._html import (
@@ -36,6 +36,7 @@ from harvest.parse._html import (
     text_of,
     texts,
 )
+from harvest.parse._indicia import Indicia, read_indicia
 from harvest.parse._publication import PublicationPage
 
 _BOILERPLATE = re.compile(
@@ -46,25 +47,10 @@ _BOILERPLATE = re.compile(
 )
 _FORMAT_WORDS = re.compile(r"\s*\b(file|format|download|ebook)\b\s*", re.I)
 _PAGES = re.compile(r"(\d[\d,]*)\s*(?:pages?|pp\.?)\b", re.I)
-SPONSOR = re.compile(
-    r"\b(?:sponsored|funded|supported|commissioned)\s+by\s+(?:the\s+)?(.+?)"
-    r"(?=\s+and\s+(?:was\s+)?conducted\b|\s*\.\s*$|\.\s)",
-    re.I,
-)
-FUNDED = re.compile(r"\bfunding\b.*?\bwas provided by\s+(?:the\s+)?(.+?)\s*\.?\s*$", re.I)
-CONDUCTED = re.compile(
-    r"\bconducted\s+(?:within|by|in)\s+(?:the\s+)?(.+?)(?:\s+of\s+(?:the\s+)?(RAND\s[^.]+?))?"
-    r"\s*\.?\s*$",
-    re.I,
-)
 SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
-# A word every match of each pattern above begins with: the indicia sentences are
+# A word every match of the pattern above begins with: the indicia sentences are
 # searched from it (``search_from_words``), or not at all without it.
-SPONSOR_WORDS = ("sponsored", "funded", "supported", "commissioned")
-FUNDED_WORDS = ("funding",)
-CONDUCTED_WORDS = ("conducted",)
 SERIES_WORDS = ("part of the",)
-_CLAUSES = re.compile(r"(?<=\.)\s+")
 _FILE_LINK = re.compile(r"\.(pdf|epub|mobi|zip)$", re.I)
 
 _TEXT_OFFER = re.compile(
@@ -244,35 +230,30 @@ class ProductPage(PublicationPage):
         """
         return [t for t in map(text_of, unique(self.find.css("#indicia p, .indicia p"))) if t]
 
+    @cached_property
+    def indicia_facts(self) -> Indicia:
+        """What the indicia sentences say of sponsor, units and funding (read once)."""
+        return read_indicia(self.indicia)
+
     def sponsor(self) -> str | None:
         return self.pick(
             "sponsor",
-            ("dom indicia sentence", lambda: _match(SPONSOR, SPONSOR_WORDS, self.indicia)),
-            (
-                "dom indicia funding sentence",
-                lambda: _match(FUNDED, FUNDED_WORDS, self.indicia),
-            ),
+            ("dom indicia sentence", lambda: self.indicia_facts.sponsor),
+            ("dom indicia funding sentence", lambda: self.indicia_facts.funder),
         )
 
     def program(self) -> str | None:
-        return self.pick("program", ("dom indicia sentence", lambda: self._conducted(1)))
+        return self.pick("program", ("dom indicia sentence", lambda: self.indicia_facts.program))
 
     def division(self) -> str | None:
         return self.pick(
             "division",
             ("dom research conducted by", lambda: text_of(first(self.find, ".conducted ul li"))),
-            ("dom indicia sentence", lambda: self._conducted(2)),
+            ("dom indicia sentence", lambda: self.indicia_facts.division),
         )
 
-    def _conducted(self, group: int) -> str | None:
-        for sentence in self.indicia:
-            if first_word(sentence, CONDUCTED_WORDS) is None:  # no clause of it can match
-                continue
-            for clause in _CLAUSES.split(sentence):
-                match = search_from_words(CONDUCTED, clause, CONDUCTED_WORDS)
-                if match and match.group(group):
-                    return clean_text(match.group(group))
-        return None
+    def funding(self) -> str | None:
+        return self.pick("funding", ("dom indicia sentence", lambda: self.indicia_facts.funding))
 
     def series(self) -> str | None:
         return self.pick(
