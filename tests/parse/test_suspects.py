@@ -129,16 +129,24 @@ def test_an_implausible_page_count_is_suspect_and_kept() -> None:
 
 
 def test_a_program_that_is_a_clause_is_suspect_and_kept() -> None:
+    # A wording the indicia reader does not know how to cut: the unit comes out with a
+    # clause glued on, is kept as read, and is named suspect.
     sentence = (
-        "This research was conducted within the Center for X with RAND Global and Emerging "
-        "Risks using income from operations and gifts from RAND supporters, including "
-        "philanthropic gifts."
+        "This research was conducted within the Center for X whose staff were hosted by "
+        "the university and were paid from a trust that the founders had set aside."
     )
     parsed, record = _parsed(_header() + f'<div id="indicia"><p>{sentence}</p></div>')
-    assert record.program is not None
-    assert record.program.startswith("Center for X with RAND Global and Emerging Risks using")
-    assert parsed.suspects == (Suspect("program", "org-name-clause", record.program[:119] + "…"),)
-    assert len(parsed.suspects[0].value) == VALUE_MAX_LENGTH
+    assert record.program is not None and record.program.startswith("Center for X whose")
+    (suspect,) = [s for s in parsed.suspects if s.field == "program"]
+    assert suspect.rule == "org-name-clause"
+    assert suspect.value == record.program  # shorter than VALUE_MAX_LENGTH: whole
+
+
+def test_a_long_value_is_cut_in_the_suspect_but_not_in_the_record() -> None:
+    long_name = "Center for " + "Very " * 30 + "Long Studies"
+    (suspect,) = suspects(_publication(program=long_name))
+    assert suspect.rule == "org-name-too-long" and len(suspect.value) == VALUE_MAX_LENGTH
+    assert suspect.value == long_name[: VALUE_MAX_LENGTH - 1] + "…"
 
 
 # -- every field checked, straight from a record -------------------------------------------
