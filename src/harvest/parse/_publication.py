@@ -75,8 +75,12 @@ class PublicationPage(PageParser):
                 return value
         return None
 
+    def title_node(self) -> LexborNode | None:
+        """The title's h1 (the Finder keeps the answer: asking again costs nothing)."""
+        return first(self.find, *TITLE_SELECTORS)
+
     def title(self) -> str | None:
-        dom = text_of(first(self.find, *TITLE_SELECTORS))
+        dom = text_of(self.title_node())
         structured = self.pick(
             "title",
             ("meta citation_title", lambda: self.meta("citation_title")),

@@ -26,7 +26,6 @@ from collections.abc import Collection, Iterator
 
 from selectolax.lexbor import LexborNode
 
-from harvest.normalize import clean_text
 from harvest.parse._doubts import Unmapped
 from harvest.parse._html import Table, text_of
 
@@ -79,12 +78,16 @@ _IGNORED = re.compile("|".join(f"(?:{pattern})" for pattern, _ in IGNORED_SECTIO
 _FACT_CLASSES = frozenset(
     {"subtitle", "published", "authors", "type-published", "type", "date", "type-date"}
 )
-FACT_SELECTORS = (".product-header p", ".post-heading p")  # each anchored by the Finder
 _LABEL = re.compile(r"^([A-Z][\w /&-]{0,40}?)\s*:\s*\S")
 # Section headings: not in a teaser (a list item) nor an article's body (a field reads
-# those whole), not for screen readers only ("Site-wide navigation"). One query: lexbor
-# sorts them out faster than a walk up each heading's parents.
-HEADING_SELECTORS = ":is(h2, h3, h4):not(li *, .body-text *, .article-body *, .access)"
+# those whole), not for screen readers only ("Site-wide navigation"). One whole-page
+# query (~20 µs on a rand.org page): lexbor sorts them out faster than a walk up each
+# heading's parents in Python.
+HEADINGS = ":is(h2, h3, h4):not(li *, .body-text *, .article-body *, .access)"
+# The header block around the title's h1, whose <p> are the header's facts: found by
+# walking up from the h1 the title lookup already found, not by another whole-page query.
+HEADER_CLASSES = ("product-header", "post-heading")
+HEADER_LEVELS = 3
 EXAMPLE_CHARS = 80
 
 
@@ -99,6 +102,7 @@ def unmapped(
 ) -> tuple[Unmapped, ...]:
     """What a page labels that no field took. ``filled``: the record's filled fields.
 
+    ``headings``: the page's (``HEADINGS``); ``facts``: its header's (``header_facts``);
     ``names``: the page's own title or name, lowercased (a heading that repeats it is
     the title's); ``tables``: the tables no field read.
     """
@@ -109,6 +113,19 @@ def unmapped(
         *_headings(headings, filled, names),
     ]
     return tuple(dict.fromkeys(found))
+
+
+def header_facts(title: LexborNode | None) -> list[LexborNode]:
+    """The ``<p>`` of the header block (``HEADER_CLASSES``) that holds the title's h1."""
+    block = title
+    for _ in range(HEADER_LEVELS):
+        block = block.parent if block is not None else None
+        if block is None:
+            return []
+        classes = (block.attributes.get("class") or "").split()
+        if any(name in classes for name in HEADER_CLASSES):
+            return block.css("p")
+    return []
 
 
 def _details(details: dict[str, str], filled: Collection[str]) -> Iterator[Unmapped]:
@@ -147,10 +164,11 @@ def _headings(
     headings: list[LexborNode], filled: Collection[str], names: Collection[str]
 ) -> Iterator[Unmapped]:
     for node in headings:
-        text = text_of(node)
-        if not text:
+        # The key from the raw text: cleaning it (entities, Unicode forms) is for the few
+        # that are reported.
+        key = " ".join(node.text(deep=True, separator=" ", strip=True).split()).lower()
+        if not key:
             continue
-        key = text.lower()
         fields = SECTION_FIELDS.get(key) or (("entries",) if _EXPLORE.match(key) else ())
         if any(name in filled for name in fields) or key in names:
             continue
@@ -158,7 +176,9 @@ def _headings(
             continue
         if _captions_table(node):
             continue
-        yield Unmapped("heading", clean_text(text) or text)
+        text = text_of(node)
+        if text:
+            yield Unmapped("heading", text)
 
 
 def _captions_table(node: LexborNode) -> bool:
