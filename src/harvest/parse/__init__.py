@@ -164,7 +164,7 @@ def _publication_parsed(
         details=product.details if product else {},
         tables=product.unread_tables() if product else [],
         headings=page.tree.css(HEADINGS),
-        facts=header_facts(page.title_node()),
+        facts=header_facts(page.title_node),
         names=(title.lower(),),
     )
     return Parsed(kind, record, (), dict(page.provenance), passed_over, suspects(record))

@@ -75,12 +75,13 @@ class PublicationPage(PageParser):
                 return value
         return None
 
+    @cached_property
     def title_node(self) -> LexborNode | None:
-        """The title's h1 (the Finder keeps the answer: asking again costs nothing)."""
+        """The title's h1 (found once: the title and the header's facts both need it)."""
         return first(self.find, *TITLE_SELECTORS)
 
     def title(self) -> str | None:
-        dom = text_of(self.title_node())
+        dom = text_of(self.title_node)
         structured = self.pick(
             "title",
             ("meta citation_title", lambda: self.meta("citation_title")),
