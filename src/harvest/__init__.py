@@ -37,7 +37,7 @@ if TYPE_CHECKING:
         TopicEntry,
         record_schema,
     )
-    from harvest.parse import Parsed, parse_page
+    from harvest.parse import Parsed, Suspect, Unmapped, parse_page
     from harvest.run import RunResult, crawl, crawl_sync
 
 # public name -> the module it comes from
@@ -61,7 +61,7 @@ _WHERE = {
         ),
         "models",
     ),
-    **dict.fromkeys(("Parsed", "parse_page"), "parse"),
+    **dict.fromkeys(("Parsed", "Suspect", "Unmapped", "parse_page"), "parse"),
     **dict.fromkeys(("RunResult", "crawl", "crawl_sync"), "run"),
     **dict.fromkeys(("Settings", "load_config"), "config"),
     **dict.fromkeys(("ExportResult", "export"), "contract.export"),
@@ -87,8 +87,10 @@ __all__ = [
     "Publication",
     "RunResult",
     "Settings",
+    "Suspect",
     "Topic",
     "TopicEntry",
+    "Unmapped",
     "WriteError",
     "__version__",
     "crawl",

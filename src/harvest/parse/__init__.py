@@ -32,6 +32,8 @@ __all__ = [
     "PageKind",
     "Parsed",
     "Provenance",
+    "Suspect",
+    "Unmapped",
     "classify",
     "page_address",
     "parse_page",
