@@ -1,6 +1,6 @@
 """One process run to its end, measured from the outside: time, memory and CPU of its tree.
 
-The approach of ``bench/crawl/memory.py``: every ``interval_s`` a thread walks the
+The approach of ``bench/memory/memory.py``: every ``interval_s`` a thread walks the
 process and its descendants (``/proc/PID/task/*/children``: a reparse's forkserver, its
 parse workers, the resource tracker) and reads each one's RSS and PSS from
 ``/proc/PID/smaps_rollup``. PSS divides shared pages among the processes sharing them,

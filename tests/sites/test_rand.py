@@ -169,7 +169,7 @@ def test_the_seeds_are_rand_pages_a_crawl_asks_for() -> None:
 
 
 def test_recorded_site_folders_name_rand() -> None:
-    assert url_for("/tmp/tmp.Xy12/site/www.rand.org:8080/pubs.html%3Fstart=0") == (
+    assert url_for("/srv/mirror/site/www.rand.org:8080/pubs.html%3Fstart=0") == (
         "https://www.rand.org:8080/pubs.html?start=0"
     )
 

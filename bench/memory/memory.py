@@ -1,6 +1,6 @@
 """Memory over long crawls: harvest's peak memory against the number of pages crawled.
 
-    uv run python bench/crawl/memory.py [--pages 5000 20000] [--json results.json]
+    uv run python bench/memory/memory.py [--pages 5000 20000] [--json results.json]
 
 For each page count a server process (``server.py``, no latency by default) serves a
 bench site of that many product pages, and one harvest crawl fetches all of it into a
@@ -26,7 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+BENCH = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BENCH))  # bench/: procstat
+sys.path.insert(0, str(BENCH / "crawl"))  # the crawl benchmark's server, site and sampler
 
 from procstat import rollup
 from report import Options, machine

@@ -4,8 +4,8 @@ against ``--workers 0``, through the CLI, each run in its own process.
 Issue 20 asks that the default take no longer than 1.5 times the inline run on a
 job this small: worker processes must not cost more than the parsing they do.
 
-    uv run python bench/reparse/small.py                      # print only
-    uv run python bench/reparse/small.py --json bench/reparse/results-small.json
+    uv run python bench/reparse-small/small.py                      # print only
+    uv run python bench/reparse-small/small.py --json bench/reparse-small/results.json
 
 A benchmark, not a test: nothing here runs under pytest.
 """
@@ -84,7 +84,7 @@ def main() -> None:
     if args.json:
         result = {
             "benchmark": "reparse-small",
-            "command": "uv run python bench/reparse/small.py " + " ".join(sys.argv[1:]),
+            "command": "uv run python bench/reparse-small/small.py " + " ".join(sys.argv[1:]),
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
             "pages": pages["pages"],
             "wall_s": {name: [round(v, 3) for v in values] for name, values in times.items()},
