@@ -26,9 +26,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-BENCH = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(BENCH))  # bench/: procstat
-sys.path.insert(0, str(BENCH / "crawl"))  # the crawl benchmark's server, site and sampler
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: procstat
+# bench/crawl/: the crawl benchmark's server, site and sampler
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "crawl"))
 
 from procstat import rollup
 from report import Options, machine
