@@ -51,6 +51,7 @@ class Parsed:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     unmapped: tuple[Unmapped, ...] = ()  # what the page labels and no field took
     suspects: tuple[Suspect, ...] = ()  # values that broke a plausibility rule
+    filled: frozenset[str] = frozenset()  # the record's fields that hold a value
 
 
 def page_address(body: bytes | str) -> str | None:
@@ -161,15 +162,17 @@ def _publication_parsed(
         fields |= {"body": page.body(), "image": page.image()}
     record = Publication.model_validate(common | fields)
     product = page if isinstance(page, ProductPage) else None
+    filled = _filled(record)
     passed_over = unmapped(
-        _filled(record),
+        filled,
         details=product.details if product else {},
         tables=product.unread_tables() if product else [],
         headings=page.tree.css(HEADINGS),
         facts=header_facts(page.title_node),
         names=(title.lower(),),
     )
-    return Parsed(kind, record, (), dict(page.provenance), passed_over, suspects(record))
+    provenance = dict(page.provenance)
+    return Parsed(kind, record, (), provenance, passed_over, suspects(record), filled)
 
 
 def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
@@ -191,15 +194,17 @@ def _listing_parsed(page: ListingPage, common: dict[str, object]) -> Parsed:
     links = tuple(
         dict.fromkeys([*(e["url"] for e in entries), *([next_page] if next_page else [])])
     )
+    filled = _filled(record)
     passed_over = unmapped(
-        _filled(record),
+        filled,
         details={},
         tables=[],
         headings=page.tree.css(HEADINGS),
         facts=[],
         names=(name.lower(),),
     )
-    return Parsed("listing", record, links, dict(page.provenance), passed_over, suspects(record))
+    provenance = dict(page.provenance)
+    return Parsed("listing", record, links, provenance, passed_over, suspects(record), filled)
 
 
 def _filled(record: Publication | Topic) -> frozenset[str]:

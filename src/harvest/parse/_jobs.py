@@ -24,7 +24,7 @@ from typing import Any
 
 from harvest.errors import ParseError, ParseTimeoutError
 from harvest.models import Publication, Topic
-from harvest.parse import parse_page
+from harvest.parse import Parsed, parse_page
 from harvest.parse._doubts import Suspect, Unmapped
 from harvest.parse._pool import (
     Handler,
@@ -105,13 +105,10 @@ def record_digest(record: Publication | Topic) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def filled_fields(record: Publication | Topic) -> tuple[str, ...]:
-    """The record's fields that hold a value (not None, not empty): for coverage."""
-    return tuple(
-        name
-        for name in type(record).model_fields
-        if name not in BOOKKEEPING and getattr(record, name) not in (None, "", [], ())
-    )
+def filled_fields(parsed: Parsed) -> tuple[str, ...]:
+    """The content fields of a parsed page's record that hold a value, in the record's
+    order: for coverage (``parse_page`` found them once, for its doubts)."""
+    return tuple(name for name in CONTENT_FIELDS[parsed.kind] if name in parsed.filled)
 
 
 def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
@@ -141,7 +138,7 @@ def parse_job(job: ParseJob, *, compare: bool = True) -> ParseResult:
         links=parsed.links,
         page_kind=parsed.kind,
         record_sha256=digest,
-        filled=filled_fields(record),
+        filled=filled_fields(parsed),
         unmapped=parsed.unmapped,
         suspects=parsed.suspects,
         **_plan_facts(record),
