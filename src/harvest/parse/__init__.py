@@ -42,8 +42,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Parsed:
-    """A page's record, the URLs it leads to, where each field came from, and the
-    values it holds that break their field's plausibility rule (kept as read)."""
+    """A page's record, the URLs it leads to, where each field came from, and its
+    doubts: the labels it shows that no field took, and the values that break their
+    field's plausibility rule (kept as read)."""
 
     kind: PageKind
     record: Publication | Topic

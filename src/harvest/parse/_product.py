@@ -51,6 +51,10 @@ SERIES = re.compile(r"\bpart of the\s+(.+?\bseries)\b", re.I)
 # A word every match of the pattern above begins with: the indicia sentences are
 # searched from it (``search_from_words``), or not at all without it.
 SERIES_WORDS = ("part of the",)
+# The header words of the tables fields read: downloads (Format | File Size | Notes) and
+# print offers (Format | Price).
+DOWNLOAD_HEADERS = ("format", "size")
+OFFER_HEADERS = ("format", "price")
 _FILE_LINK = re.compile(r"\.(pdf|epub|mobi|zip)$", re.I)
 
 _TEXT_OFFER = re.compile(
@@ -99,7 +103,7 @@ class ProductPage(PublicationPage):
 
     def _table_downloads(self) -> list[Fields]:
         rows: list[Fields] = []
-        for table, body in tables_with_headers(self.tables, "format", "size"):
+        for table, body in tables_with_headers(self.tables, *DOWNLOAD_HEADERS):
             section = _section_of(table)
             rows.extend(d for d in (self._download_row(row, section) for row in body) if d)
         return _unique_by_url(rows)
@@ -147,7 +151,7 @@ class ProductPage(PublicationPage):
 
     def _table_offers(self) -> list[Fields]:
         offers: list[Fields] = []
-        for _, body in tables_with_headers(self.tables, "format", "price"):
+        for _, body in tables_with_headers(self.tables, *OFFER_HEADERS):
             offers.extend(o for o in (_print_row(row) for row in body) if o)
         return offers
 
@@ -175,7 +179,12 @@ class ProductPage(PublicationPage):
 
     def unread_tables(self) -> list[Table]:
         """The page's tables that neither downloads nor print offers read."""
-        return [table for table in self.tables if not _read_table(table[1])]
+        read = {
+            table.mem_id
+            for words in (DOWNLOAD_HEADERS, OFFER_HEADERS)
+            for table, _ in tables_with_headers(self.tables, *words)
+        }
+        return [table for table in self.tables if table[0].mem_id not in read]
 
     def details_year(self) -> str | None:
         return self.details.get("year") or None
@@ -278,15 +287,6 @@ def _section_of(table: LexborNode) -> str | None:
             # An h1/h2 is the block's own heading ("Download eBook for Free"), not a section.
             return text_of(node) if node.tag not in ("h1", "h2") else None
     return None
-
-
-def _read_table(headers: list[str]) -> bool:
-    """A download table (Format | File Size) or a print-copy table (Format | Price)."""
-
-    def has(word: str) -> bool:
-        return any(word in header for header in headers)
-
-    return has("format") and (has("size") or has("price"))
 
 
 def _cell_text(row: dict[str, LexborNode], word: str) -> str | None:

@@ -10,7 +10,7 @@ read once more for what it *labels*:
 - tables (``table``) that are not a download or a print-copy table;
 - section headings of the content (``heading``): h2 to h4, not in a teaser, not in
   an article's body (those are the body's own), not the caption of a table
-  (``HEADING_SELECTORS``).
+  (``HEADINGS``).
 
 Each label is either *taken* (a field reads it and holds a value on this page) or
 *ignored* (``IGNORED_DETAILS`` and ``IGNORED_SECTIONS``, each with its reason, as
